@@ -1,0 +1,135 @@
+"""The contract: the one place that knows where spec/openapi.yaml lives and how to read it."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+# In a source checkout the spec sits beside the packages; in a wheel it is packaged
+# inside mock_server (see pyproject.toml's force-include).
+_SOURCE_SPEC = Path(__file__).resolve().parent.parent / "spec" / "openapi.yaml"
+
+CREATE_CONTACT = "createContact"
+
+
+def spec_path() -> Path:
+    """The path of the OpenAPI document in use."""
+    packaged = resources.files(__package__).joinpath("openapi.yaml")
+    if packaged.is_file():
+        return Path(str(packaged))
+    return _SOURCE_SPEC
+
+
+@cache
+def load_spec() -> dict[str, Any]:
+    """The OpenAPI document as parsed YAML. Cached: callers must not mutate it."""
+    with spec_path().open(encoding="utf-8") as stream:
+        spec: dict[str, Any] = yaml.safe_load(stream)
+    return spec
+
+
+def to_json_schema(node: Any, root: dict[str, Any]) -> Any:
+    """Inline local `$ref`s and turn OpenAPI 3.0's `nullable` into JSON Schema's null type."""
+    if isinstance(node, list):
+        return [to_json_schema(item, root) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        return to_json_schema(_follow(node["$ref"], root), root)
+    schema = {key: to_json_schema(value, root) for key, value in node.items()}
+    if schema.pop("nullable", False) and "type" in schema:
+        schema["type"] = [schema["type"], "null"]
+    return schema
+
+
+def _follow(ref: str, root: dict[str, Any]) -> Any:
+    if not ref.startswith("#/"):
+        raise ValueError(f"only local references are supported, got {ref!r}")
+    node: Any = root
+    for part in ref[2:].split("/"):
+        node = node[part.replace("~1", "/").replace("~0", "~")]
+    return node
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    schema: dict[str, Any]
+    example: Any
+    headers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What the mock and the suite need to know of one operation, read from the spec."""
+
+    operation_id: str
+    method: str
+    path: str
+    request_schema: dict[str, Any]
+    request_example: dict[str, Any]
+    responses: dict[int, Response]
+    roles: frozenset[str]
+    max_body_bytes: int
+    auth_header: str
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(self.request_schema["properties"])
+
+    @property
+    def required_fields(self) -> tuple[str, ...]:
+        return tuple(self.request_schema.get("required", ()))
+
+    @property
+    def optional_fields(self) -> tuple[str, ...]:
+        return tuple(f for f in self.fields if f not in self.required_fields)
+
+    @property
+    def success(self) -> Response:
+        return next(r for status, r in sorted(self.responses.items()) if 200 <= status < 300)
+
+
+@cache
+def operation(operation_id: str = CREATE_CONTACT) -> Operation:
+    """The operation with this operationId, its schemas resolved."""
+    spec = load_spec()
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            if isinstance(op, dict) and op.get("operationId") == operation_id:
+                return _read_operation(spec, path, method, op)
+    raise LookupError(f"no operation {operation_id!r} in {spec_path()}")
+
+
+def _read_operation(spec: dict[str, Any], path: str, method: str, op: dict[str, Any]) -> Operation:
+    media = op["requestBody"]["content"]["application/json"]
+    responses = {}
+    for status, raw in op["responses"].items():
+        content = to_json_schema(raw.get("content", {}).get("application/json", {}), spec)
+        examples = content.get("examples", {})
+        example = next(iter(examples.values()))["value"] if examples else None
+        responses[int(status)] = Response(
+            status=int(status),
+            schema=content.get("schema", {}),
+            example=example,
+            headers=tuple(raw.get("headers", {})),
+        )
+    (scheme_name,) = op["security"][0]
+    scheme = spec["components"]["securitySchemes"][scheme_name]
+    return Operation(
+        operation_id=op["operationId"],
+        method=method.upper(),
+        path=path,
+        request_schema=to_json_schema(media["schema"], spec),
+        request_example=copy.deepcopy(media["examples"]["document"]["value"]),
+        responses=responses,
+        roles=frozenset(op["x-permission"]["roles"]),
+        max_body_bytes=int(op["x-max-body-bytes"]),
+        auth_header=scheme["name"],
+    )

@@ -1,0 +1,71 @@
+"""The wheel carries the spec, and an installed (non-editable) package finds it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    (built,) = out.glob("*.whl")
+    return built
+
+
+def test_wheel_contains_spec_and_packages(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "mock_server/openapi.yaml" in names
+    assert "mock_server/app.py" in names
+    assert "contract_tests/__init__.py" in names
+    packaged = zipfile.ZipFile(wheel).read("mock_server/openapi.yaml")
+    assert packaged == (ROOT / "spec" / "openapi.yaml").read_bytes()
+
+
+def test_installed_package_loads_packaged_spec(wheel: Path, tmp_path: Path) -> None:
+    target = tmp_path / "site"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    probe = (
+        "import mock_server, mock_server.spec as s;"
+        "print(mock_server.__file__); print(s.spec_path()); print(s.operation().path)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    module_file, spec_file, path = result.stdout.split()
+    assert module_file.startswith(str(target))
+    assert spec_file == str(target / "mock_server" / "openapi.yaml")
+    assert path == "/api/contacts/"
