@@ -1,0 +1,152 @@
+"""create_app(settings): the Connexion app, its middlewares and the admin routes."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import deque
+from functools import partial
+from typing import Any
+
+from connexion import AsyncApp
+from connexion.exceptions import ProblemException
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from connexion.middleware.context import ContextMiddleware
+from connexion.middleware.exceptions import ExceptionMiddleware
+from connexion.middleware.lifespan import LifespanMiddleware
+from connexion.middleware.request_validation import RequestValidationMiddleware
+from connexion.middleware.routing import RoutingMiddleware
+from connexion.middleware.server_error import ServerErrorMiddleware
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+from connexion.options import SwaggerUIOptions
+from connexion.resolver import Resolver
+from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mock_server import admin
+from mock_server.auth import TokenTable
+from mock_server.body import ContractBodyValidator
+from mock_server.errors import ApiError
+from mock_server.handlers import ContactsApi
+from mock_server.middleware import ContractGate, Journal, Latency, PathAlias, PreferCode
+from mock_server.seed import read_seed_file
+from mock_server.settings import Settings
+from mock_server.spec import load_spec, operation, spec_path
+from mock_server.store import ContactStore
+
+logger = logging.getLogger("mock_server")
+
+ADMIN_PREFIX = "/__mock__"
+
+
+def _json_response(
+    status: int, body: Any, headers: dict[str, str] | None = None
+) -> ConnexionResponse:
+    return ConnexionResponse(
+        status_code=status,
+        mimetype="application/json",
+        content_type="application/json",
+        body=json.dumps(body).encode(),
+        headers=headers or {},
+    )
+
+
+def _api_error(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    assert isinstance(exc, ApiError)
+    return _json_response(exc.status, exc.body, exc.headers)
+
+
+def _http_error(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    """Routing errors (404, 405) and Connexion's own problems, in the contract's shape."""
+    if isinstance(exc, HTTPException):
+        status, headers = exc.status_code, dict(exc.headers or {})
+    else:
+        assert isinstance(exc, ProblemException)
+        status, headers = exc.status, dict(exc.headers or {})
+    if status == 405:
+        detail = f'Method "{request.method}" not allowed.'
+    elif status == 404:
+        detail = "Not found."
+    else:
+        detail = str(getattr(exc, "detail", "") or "Bad request.")
+    return _json_response(status, {"detail": detail}, headers)
+
+
+def _server_error(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    logger.error("unhandled error", exc_info=exc)
+    return _json_response(500, {"detail": "A server error occurred."})
+
+
+class MockApp:
+    """The mock as one ASGI app: the contract (Connexion) plus the /__mock__ admin API."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.operation = operation()
+        self.store = ContactStore(self.operation.fields, settings.max_contacts)
+        if settings.seed_file is not None:
+            self.store.load(read_seed_file(settings.seed_file))
+        self.journal: deque[dict[str, Any]] = deque(maxlen=settings.journal_size)
+        self.api = ContactsApi(self.store)
+        self.connexion = self._connexion_app(TokenTable(settings.tokens))
+        self.asgi = self._wrap(self.connexion)
+
+    def _connexion_app(self, tokens: TokenTable) -> AsyncApp:
+        contract = self.operation
+        handlers = self.api.operations()
+        app = AsyncApp(
+            __name__,
+            middlewares=[
+                ServerErrorMiddleware,
+                ExceptionMiddleware,
+                SwaggerUIMiddleware,
+                RoutingMiddleware,
+                partial(PreferCode, operation=contract),
+                partial(ContractGate, operation=contract, tokens=tokens),
+                RequestValidationMiddleware,
+                LifespanMiddleware,
+                ContextMiddleware,
+            ],
+        )
+        app.add_api(
+            load_spec(),
+            resolver=Resolver(function_resolver=handlers.__getitem__),
+            validator_map={"body": {"application/json": ContractBodyValidator}},
+            swagger_ui_options=SwaggerUIOptions(
+                swagger_ui_path="/api/ui",
+                spec_path="/api/openapi.json",
+                swagger_ui_config={"persistAuthorization": True},
+            ),
+        )
+        app.add_error_handler(ApiError, _api_error)
+        app.add_error_handler(HTTPException, _http_error)
+        app.add_error_handler(ProblemException, _http_error)
+        app.add_error_handler(Exception, _server_error)
+        return app
+
+    def _wrap(self, contract: ASGIApp) -> ASGIApp:
+        s = self.settings
+        app: ASGIApp = admin.AdminDispatch(contract, ADMIN_PREFIX, admin.routes(self))
+        api_path = self.operation.path
+        app = PathAlias(app, alias=api_path.rstrip("/"), target=api_path)
+        if s.latency_ms or s.jitter_ms:
+            app = Latency(app, api_path.rstrip("/"), s.latency_ms / 1000, s.jitter_ms / 1000)
+        app = Journal(app, self.journal, skip_prefix=ADMIN_PREFIX)
+        return CORSMiddleware(
+            app,
+            allow_origins=list(s.cors_origins),
+            allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "Prefer"],
+            expose_headers=["WWW-Authenticate", "Allow"],
+            max_age=600,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.asgi(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None) -> MockApp:
+    """A new mock with its own empty store."""
+    logger.debug("spec: %s", spec_path())
+    return MockApp(settings or Settings())

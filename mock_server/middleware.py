@@ -1,0 +1,198 @@
+"""ASGI middlewares of the mock, each with one job."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import re
+import time
+from collections import deque
+from collections.abc import Iterable
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mock_server.auth import TokenTable, authenticate, authorize
+from mock_server.errors import ApiError
+from mock_server.spec import Operation
+
+ROUTING = "connexion_routing"
+
+
+def header(scope: Scope, name: bytes) -> str | None:
+    """A request header's value (latin-1, as HTTP headers are), or None."""
+    for key, value in scope["headers"]:
+        if key.lower() == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+def operation_id(scope: Scope) -> str | None:
+    """The operationId Connexion's routing found for this request, if any."""
+    routing = scope.get("extensions", {}).get(ROUTING, {})
+    return routing.get("operation_id")  # type: ignore[no-any-return]
+
+
+async def send_json(
+    send: Send, status: int, body: Any, headers: Iterable[tuple[str, str]] = ()
+) -> None:
+    payload = json.dumps(body).encode()
+    raw_headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(payload)).encode()),
+        *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": payload})
+
+
+class PathAlias:
+    """Serve `alias` exactly as `target` (no redirect: a redirected POST breaks clients)."""
+
+    def __init__(self, app: ASGIApp, alias: str, target: str) -> None:
+        self.app, self.alias, self.target = app, alias, target
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == self.alias:
+            scope = dict(scope, path=self.target, raw_path=self.target.encode())
+        await self.app(scope, receive, send)
+
+
+class ContractGate:
+    """Before body validation: the size limit (413), authentication (401), the
+    permission (403) and the content type (415), in that order, for the operation.
+
+    The body is read here, bounded, and replayed with an exact Content-Length, so the
+    validators after it see a complete body even when the client sent it chunked.
+    """
+
+    def __init__(self, app: ASGIApp, operation: Operation, tokens: TokenTable) -> None:
+        self.app = app
+        self.operation = operation
+        self.tokens = tokens
+        self.auth_header = operation.auth_header.lower().encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or operation_id(scope) != self.operation.operation_id:
+            await self.app(scope, receive, send)
+            return
+        limit = self.operation.max_body_bytes
+        declared = header(scope, b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            raise _too_large(limit)
+        role = authenticate(header(scope, self.auth_header), self.tokens)
+        authorize(role, self.operation.roles)
+        content_type = header(scope, b"content-type") or ""
+        if content_type.split(";")[0].strip().lower() != "application/json":
+            raise ApiError.detail(415, f'Unsupported media type "{content_type}" in request.')
+        body = await _read_body(receive, limit)
+        headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(dict(scope, headers=headers), replay, send)
+
+
+def _too_large(limit: int) -> ApiError:
+    return ApiError.detail(413, f"Request body is larger than {limit} bytes.")
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ApiError.detail(400, "The client closed the connection before the body ended.")
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+_PREFER_CODE = re.compile(r"(?:^|[;,\s])code=(\d{3})\b")
+
+
+class PreferCode:
+    """`Prefer: code=NNN` answers the spec's documented NNN response with its example
+    (Prism's convention), so a frontend can show every error state on purpose."""
+
+    def __init__(self, app: ASGIApp, operation: Operation) -> None:
+        self.app = app
+        self.operation = operation
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and operation_id(scope) == self.operation.operation_id:
+            prefer = header(scope, b"prefer")
+            match = _PREFER_CODE.search(prefer) if prefer else None
+            if match:
+                await self._answer(int(match.group(1)), send)
+                return
+        await self.app(scope, receive, send)
+
+    async def _answer(self, status: int, send: Send) -> None:
+        response = self.operation.responses.get(status)
+        if response is None:
+            codes = ", ".join(str(code) for code in sorted(self.operation.responses))
+            detail = (
+                f"Prefer: code={status} is not documented for this operation; use one of {codes}."
+            )
+            raise ApiError.detail(400, detail)
+        headers = [("WWW-Authenticate", "Token")] if "WWW-Authenticate" in response.headers else []
+        await send_json(send, status, response.example, headers)
+
+
+class Latency:
+    """Delay every API response by `latency` plus up to `jitter` seconds."""
+
+    def __init__(self, app: ASGIApp, prefix: str, latency: float, jitter: float) -> None:
+        self.app, self.prefix, self.latency, self.jitter = app, prefix, latency, jitter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(self.prefix):
+            await asyncio.sleep(self.latency + random.uniform(0, self.jitter))
+        await self.app(scope, receive, send)
+
+
+class Journal:
+    """Remember the last requests (method, path, status, time, duration); never headers."""
+
+    def __init__(self, app: ASGIApp, entries: deque[dict[str, Any]], skip_prefix: str) -> None:
+        self.app, self.entries, self.skip_prefix = app, entries, skip_prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(self.skip_prefix):
+            await self.app(scope, receive, send)
+            return
+        started = time.time()
+        status = 0
+
+        async def record_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record_status)
+        finally:
+            self.entries.append(
+                {
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status,
+                    "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+                    "duration_ms": round((time.time() - started) * 1000, 3),
+                }
+            )

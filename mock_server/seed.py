@@ -1,0 +1,39 @@
+"""--seed-file: a JSON list of contacts, each checked against the spec's Contact schema."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from jsonschema import Draft4Validator
+
+from mock_server.spec import operation
+from mock_server.store import Contact
+
+
+class SeedError(ValueError):
+    """The seed file cannot be used; the message says why, in one line."""
+
+
+def read_seed_file(path: Path) -> list[Contact]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise SeedError(f"cannot read seed file {path}: {error.strerror}") from None
+    except ValueError as error:
+        raise SeedError(f"seed file {path} is not valid JSON: {error}") from None
+    if not isinstance(data, list):
+        raise SeedError(f"seed file {path} must hold a JSON list of contacts")
+    validator = Draft4Validator(
+        operation().success.schema, format_checker=Draft4Validator.FORMAT_CHECKER
+    )
+    seen: set[int] = set()
+    for index, contact in enumerate(data):
+        problem = next(iter(validator.iter_errors(contact)), None)
+        if problem is not None:
+            where = "/".join(str(p) for p in problem.path) or "the contact"
+            raise SeedError(f"seed file {path}, item {index}: {where}: {problem.message}")
+        if contact["id"] in seen:
+            raise SeedError(f"seed file {path}, item {index}: id {contact['id']} is repeated")
+        seen.add(contact["id"])
+    return data

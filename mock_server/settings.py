@@ -1,0 +1,30 @@
+"""One typed settings object for the mock: everything the command line can change."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Literal
+
+DEFAULT_TOKENS: Mapping[str, str] = MappingProxyType(
+    {"staff-token": "staff", "admin-token": "admin", "user-token": "user"}
+)
+
+LogFormat = Literal["text", "json"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    tokens: Mapping[str, str] = field(default_factory=lambda: DEFAULT_TOKENS)
+    cors_origins: tuple[str, ...] = ("*",)
+    latency_ms: float = 0.0
+    jitter_ms: float = 0.0
+    seed_file: Path | None = None
+    max_contacts: int = 100_000
+    journal_size: int = 1000
+    log_format: LogFormat = "text"
+    fault: str | None = None

@@ -1,0 +1,78 @@
+"""In-memory contacts: ids, the size bound, reset. Plain Python, no HTTP."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+Contact = dict[str, Any]
+
+
+def utc_now() -> str:
+    """The current time as RFC 3339 in UTC with microseconds, as Django REST Framework writes it."""
+    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+class ContactStore:
+    """Contacts by id, oldest first. Ids start at 1 and are never reused until `reset`.
+
+    Beyond `max_contacts` the oldest contacts are dropped, so memory stays bounded.
+    A lock makes `create` safe from several threads; under asyncio it is uncontended.
+    """
+
+    def __init__(self, fields: tuple[str, ...], max_contacts: int = 100_000) -> None:
+        if max_contacts < 1:
+            raise ValueError("max_contacts must be at least 1")
+        self._blank = dict.fromkeys(fields, "")
+        self.max_contacts = max_contacts
+        self._contacts: OrderedDict[int, Contact] = OrderedDict()
+        self._last_id = 0
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._contacts)
+
+    def create(self, fields: Mapping[str, Any]) -> Contact:
+        """Store a new contact from validated request fields and return it."""
+        now = utc_now()
+        with self._lock:
+            self._last_id += 1
+            # Unsent fields come back as empty strings, in the spec's field order.
+            contact: Contact = {"id": self._last_id, **self._blank, **fields}
+            contact.update(viewed=False, viewed_at=None, created_at=now, updated_at=now)
+            self._contacts[self._last_id] = contact
+            while len(self._contacts) > self.max_contacts:
+                self._contacts.popitem(last=False)
+        return contact
+
+    def get(self, contact_id: int) -> Contact | None:
+        return self._contacts.get(contact_id)
+
+    def all(self) -> list[Contact]:
+        return list(self._contacts.values())
+
+    def mark_viewed(self, contact_id: int) -> Contact | None:
+        """Set `viewed`, `viewed_at` and `updated_at`; None if there is no such contact."""
+        contact = self._contacts.get(contact_id)
+        if contact is not None:
+            now = utc_now()
+            contact.update(viewed=True, viewed_at=now, updated_at=now)
+        return contact
+
+    def load(self, contacts: list[Contact]) -> None:
+        """Preload full contacts (a seed file); later ids continue after the highest one."""
+        with self._lock:
+            for contact in contacts:
+                self._contacts[contact["id"]] = dict(contact)
+                self._last_id = max(self._last_id, contact["id"])
+            while len(self._contacts) > self.max_contacts:
+                self._contacts.popitem(last=False)
+
+    def reset(self) -> None:
+        """Forget every contact; ids start again at 1."""
+        with self._lock:
+            self._contacts.clear()
+            self._last_id = 0

@@ -1,0 +1,67 @@
+"""Fixtures: an in-process mock and an HTTP client that checks every contract response."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+import pytest
+from jsonschema import Draft4Validator
+
+from mock_server.app import MockApp, create_app
+from mock_server.settings import Settings
+from mock_server.spec import operation
+
+STAFF = {"Authorization": "Token staff-token"}
+ADMIN = {"Authorization": "Token admin-token"}
+USER = {"Authorization": "Token user-token"}
+DOCUMENT_EXAMPLE = operation().request_example
+
+
+def check_against_contract(response: httpx.Response) -> None:
+    """Every response of the contract's path is documented and matches its schema."""
+    if (
+        not response.request.url.path.startswith("/api/contacts")
+        or response.request.method != "POST"
+    ):
+        return
+    contract = operation().responses.get(response.status_code)
+    assert contract is not None, f"undocumented status {response.status_code}: {response.text}"
+    assert response.headers["content-type"].startswith("application/json")
+    validator = Draft4Validator(contract.schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+    errors = [e.message for e in validator.iter_errors(response.json())]
+    assert errors == [], f"{response.status_code} body breaks the contract: {response.text}"
+    for name in contract.headers:
+        assert name in response.headers, f"{response.status_code} lacks {name}"
+
+
+@pytest.fixture
+def make_mock() -> Callable[..., MockApp]:
+    def make(**overrides: Any) -> MockApp:
+        return create_app(Settings(**overrides))
+
+    return make
+
+
+@pytest.fixture
+def mock(make_mock: Callable[..., MockApp]) -> MockApp:
+    return make_mock()
+
+
+def client_for(app: MockApp) -> httpx.AsyncClient:
+    async def hook(response: httpx.Response) -> None:
+        await response.aread()
+        check_against_contract(response)
+
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://127.0.0.1",
+        event_hooks={"response": [hook]},
+    )
+
+
+@pytest.fixture
+async def client(mock: MockApp) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(mock) as c:
+        yield c
