@@ -30,7 +30,7 @@ def routes(mock: MockApp) -> Router:
         return JSONResponse(contact)
 
     async def requests(_request: Request) -> Response:
-        return JSONResponse(list(mock.journal))
+        return JSONResponse([entry.as_json() for entry in mock.journal])
 
     async def health(_request: Request) -> Response:
         return JSONResponse({"status": "ok", "contacts": len(store)})

@@ -17,23 +17,32 @@ from connexion.middleware.lifespan import LifespanMiddleware
 from connexion.middleware.request_validation import RequestValidationMiddleware
 from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
-from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from starlette.exceptions import HTTPException
-from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server import admin
 from mock_server.auth import TokenTable
 from mock_server.body import ContractBodyValidator
+from mock_server.endpoint import OperationEndpoint
 from mock_server.errors import ApiError
 from mock_server.handlers import ContactsApi
-from mock_server.middleware import ContractGate, Journal, Latency, PathAlias, PreferCode
+from mock_server.middleware import (
+    ContractGate,
+    Cors,
+    Journal,
+    JournalEntry,
+    Latency,
+    PathAlias,
+    PreferCode,
+)
 from mock_server.seed import read_seed_file
 from mock_server.settings import Settings
 from mock_server.spec import load_spec, operation, spec_path
 from mock_server.store import ContactStore
+from mock_server.swagger import SwaggerUI
+from mock_server.validation import BodyValidator
 
 logger = logging.getLogger("mock_server")
 
@@ -87,7 +96,7 @@ class MockApp:
         self.store = ContactStore(self.operation.fields, settings.max_contacts)
         if settings.seed_file is not None:
             self.store.load(read_seed_file(settings.seed_file))
-        self.journal: deque[dict[str, Any]] = deque(maxlen=settings.journal_size)
+        self.journal: deque[JournalEntry] = deque(maxlen=settings.journal_size)
         self.api = ContactsApi(self.store)
         self.connexion = self._connexion_app(TokenTable(settings.tokens))
         self.asgi = self._wrap(self.connexion)
@@ -100,10 +109,18 @@ class MockApp:
             middlewares=[
                 ServerErrorMiddleware,
                 ExceptionMiddleware,
-                SwaggerUIMiddleware,
+                SwaggerUI,
                 RoutingMiddleware,
                 partial(PreferCode, operation=contract),
                 partial(ContractGate, operation=contract, tokens=tokens),
+                # The operation is answered here; the stock middlewares below serve
+                # whatever else Connexion routes.
+                partial(
+                    OperationEndpoint,
+                    operation_id=contract.operation_id,
+                    validator=BodyValidator(contract.request_schema),
+                    handler=handlers[contract.operation_id],
+                ),
                 RequestValidationMiddleware,
                 LifespanMiddleware,
                 ContextMiddleware,
@@ -133,7 +150,7 @@ class MockApp:
         if s.latency_ms or s.jitter_ms:
             app = Latency(app, api_path.rstrip("/"), s.latency_ms / 1000, s.jitter_ms / 1000)
         app = Journal(app, self.journal, skip_prefix=ADMIN_PREFIX)
-        return CORSMiddleware(
+        return Cors(
             app,
             allow_origins=list(s.cors_origins),
             allow_methods=["GET", "POST", "DELETE", "OPTIONS"],

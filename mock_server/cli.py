@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import socket
 import sys
@@ -194,6 +195,10 @@ def banner(mock: MockApp, base_url: str) -> str:
     )
 
 
+def _installed(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     import uvicorn
 
@@ -210,8 +215,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         mock,
         log_config=log_config(settings.log_format, log_level),
         log_level=log_level,
-        loop="auto",
-        http="auto",
+        # Access lines are logged at info: below that level, skip building them at all.
+        access_log=log_level in ("debug", "info"),
+        loop="uvloop" if _installed("uvloop") else "asyncio",
+        http="httptools" if _installed("httptools") else "h11",
         lifespan="on",
         timeout_graceful_shutdown=5,
     )

@@ -9,8 +9,10 @@ import re
 import time
 from collections import deque
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
+from starlette.datastructures import Headers
+from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.auth import TokenTable, authenticate, authorize
@@ -47,6 +49,28 @@ async def send_json(
     await send({"type": "http.response.body", "body": payload})
 
 
+class Cors(CORSMiddleware):
+    """Starlette's CORS middleware, with a short path for requests without an Origin
+    header (not from a browser): like Starlette, it only adds `Vary: Origin` to them."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or header(scope, b"origin") is not None:
+            await super().__call__(scope, receive, send)
+            return
+
+        async def vary_on_origin(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = message.get("headers", [])
+                if all(key != b"vary" for key, _ in headers):
+                    message["headers"] = [*headers, (b"vary", b"Origin")]
+                    await send(message)
+                    return
+            # Merging with a Vary the app set is Starlette's job.
+            await self.send(message, send, request_headers=Headers(scope=scope))
+
+        await self.app(scope, receive, vary_on_origin)
+
+
 class PathAlias:
     """Serve `alias` exactly as `target` (no redirect: a redirected POST breaks clients)."""
 
@@ -79,7 +103,7 @@ class ContractGate:
             return
         limit = self.operation.max_body_bytes
         declared = header(scope, b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        if declared is not None and (not _is_number(declared) or int(declared) > limit):
             raise _too_large(limit)
         role = authenticate(header(scope, self.auth_header), self.tokens)
         authorize(role, self.operation.roles)
@@ -87,8 +111,11 @@ class ContractGate:
         if content_type.split(";")[0].strip().lower() != "application/json":
             raise ApiError.detail(415, f'Unsupported media type "{content_type}" in request.')
         body = await _read_body(receive, limit)
-        headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"content-length"]
-        headers.append((b"content-length", str(len(body)).encode()))
+        if declared is None or int(declared) != len(body):
+            # Connexion's validators skip a body without a Content-Length (a chunked one).
+            headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"content-length"]
+            headers.append((b"content-length", str(len(body)).encode()))
+            scope = dict(scope, headers=headers)
         replayed = False
 
         async def replay() -> Message:
@@ -98,7 +125,12 @@ class ContractGate:
             replayed = True
             return {"type": "http.request", "body": body, "more_body": False}
 
-        await self.app(dict(scope, headers=headers), replay, send)
+        await self.app(scope, replay, send)
+
+
+def _is_number(text: str) -> bool:
+    # str.isdigit alone accepts digits such as "²" that int() refuses.
+    return text.isascii() and text.isdigit()
 
 
 def _too_large(limit: int) -> ApiError:
@@ -165,10 +197,29 @@ class Latency:
         await self.app(scope, receive, send)
 
 
+class JournalEntry(NamedTuple):
+    """One request the journal remembers; turned into JSON only when someone asks."""
+
+    method: str
+    path: str
+    status: int
+    started: float
+    duration: float
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "path": self.path,
+            "status": self.status,
+            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started)),
+            "duration_ms": round(self.duration * 1000, 3),
+        }
+
+
 class Journal:
     """Remember the last requests (method, path, status, time, duration); never headers."""
 
-    def __init__(self, app: ASGIApp, entries: deque[dict[str, Any]], skip_prefix: str) -> None:
+    def __init__(self, app: ASGIApp, entries: deque[JournalEntry], skip_prefix: str) -> None:
         self.app, self.entries, self.skip_prefix = app, entries, skip_prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -188,11 +239,5 @@ class Journal:
             await self.app(scope, receive, record_status)
         finally:
             self.entries.append(
-                {
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "status": status,
-                    "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
-                    "duration_ms": round((time.time() - started) * 1000, 3),
-                }
+                JournalEntry(scope["method"], scope["path"], status, started, time.time() - started)
             )
