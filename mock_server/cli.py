@@ -9,14 +9,14 @@ import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from mock_server import __version__
 from mock_server.app import ADMIN_PREFIX, MockApp, create_app
 from mock_server.auth import KNOWN_ROLES
 from mock_server.logs import log_config
 from mock_server.seed import SeedError
-from mock_server.settings import DEFAULT_TOKENS, Settings
+from mock_server.settings import DEFAULT_TOKENS, MAX_HEAD_BYTES, Settings
 
 ENV_PREFIX = "CONTACTS_MOCK_"
 
@@ -199,6 +199,15 @@ def _installed(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
+def _http_protocol() -> Any:
+    """httptools (the fast parser) with a bounded request head; else uvicorn's h11."""
+    if not _installed("httptools"):
+        return "h11"
+    from mock_server.protocol import BoundedHttpToolsProtocol
+
+    return BoundedHttpToolsProtocol
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     import uvicorn
 
@@ -218,7 +227,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         # Access lines are logged at info: below that level, skip building them at all.
         access_log=log_level in ("debug", "info"),
         loop="uvloop" if _installed("uvloop") else "asyncio",
-        http="httptools" if _installed("httptools") else "h11",
+        http=_http_protocol(),
+        h11_max_incomplete_event_size=MAX_HEAD_BYTES,
         lifespan="on",
         timeout_graceful_shutdown=5,
     )

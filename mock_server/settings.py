@@ -14,6 +14,9 @@ DEFAULT_TOKENS: Mapping[str, str] = MappingProxyType(
 
 LogFormat = Literal["text", "json"]
 
+# The most a request line and headers may take (bytes); beyond it the server answers 431.
+MAX_HEAD_BYTES = 64 * 1024
+
 
 @dataclass(frozen=True)
 class Settings:
