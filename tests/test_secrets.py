@@ -1,0 +1,90 @@
+"""Tokens are compared in constant time and never written to logs or the request journal."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import secrets
+
+import pytest
+
+from mock_server import auth
+from mock_server.auth import TokenTable, authenticate
+from mock_server.errors import NotAuthenticated
+from tests.running_mock import running_mock
+
+KEYS = {"first-key-0001": "staff", "second-key-002": "admin", "third-key-0003": "user"}
+
+
+@pytest.fixture
+def comparisons(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bytes, bytes]]:
+    """Every hmac.compare_digest call the auth module makes."""
+    calls: list[tuple[bytes, bytes]] = []
+    original = hmac.compare_digest
+
+    def compare_digest(a: bytes, b: bytes) -> bool:
+        calls.append((a, b))
+        return original(a, b)
+
+    monkeypatch.setattr(auth.hmac, "compare_digest", compare_digest)
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("key", "role"),
+    [
+        ("first-key-0001", "staff"),
+        ("third-key-0003", "user"),
+        ("first-key-000", None),  # a prefix
+        ("first-key-00011", None),
+        ("", None),
+        ("x" * 65536, None),
+    ],
+)
+def test_every_key_is_compared_in_constant_time(
+    comparisons: list[tuple[bytes, bytes]], key: str, role: str | None
+) -> None:
+    assert TokenTable(KEYS).role_of(key) == role
+    # One compare_digest per known key, found or not: no early exit, no == on a key.
+    assert sorted(known for _, known in comparisons) == sorted(k.encode() for k in KEYS)
+    assert {candidate for candidate, _ in comparisons} == {key.encode()}
+
+
+def test_authentication_goes_through_the_constant_time_table(
+    comparisons: list[tuple[bytes, bytes]],
+) -> None:
+    assert authenticate("Token second-key-002", TokenTable(KEYS)) == "admin"
+    with pytest.raises(NotAuthenticated):
+        authenticate("Token second-key-003", TokenTable(KEYS))
+    assert len(comparisons) == 2 * len(KEYS)
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_tokens_never_reach_logs_or_the_journal(log_format: str) -> None:
+    staff, user = f"staff-{secrets.token_hex(12)}", f"user-{secrets.token_hex(12)}"
+    wrong, huge = f"wrong-{secrets.token_hex(12)}", "h" * 65536
+    json_headers = {"Content-Type": "application/json"}
+    sent = [
+        (f"Token {staff}", 201),
+        (f"Token {user}", 403),
+        (f"Token {wrong}", 401),
+        (f"Bearer {staff}", 401),
+        (f"Token {staff} {wrong}", 401),
+        (f"Token {huge}", None),  # 431 or 401, see test_hostile
+    ]
+    args = ["--log-level", "debug", "--log-format", log_format]
+    with running_mock(*args, "--token", f"{staff}=staff", "--token", f"{user}=user") as mock:
+        for authorization, expected in sent:
+            headers = {"Authorization": authorization, **json_headers}
+            status, _, _ = mock.request("POST", "/api/contacts/", b'{"subject": "s"}', headers)
+            assert expected is None or status == expected
+        mock.request("GET", "/api/contacts/", headers={"Authorization": f"Token {staff}"})
+        mock.request("POST", "/api/nothing", headers={"Authorization": f"Token {wrong}"})
+        journal = json.dumps(mock.json("GET", "/__mock__/requests"))
+    # The output is there (access lines at debug), but no key is in it.
+    assert "uvicorn.access" in mock.output
+    assert "POST /api/contacts/ HTTP/1.1" in mock.output
+    assert len(json.loads(journal)) >= len(sent)
+    for token in (staff, user, wrong, huge[:64]):
+        assert token not in mock.output
+        assert token not in journal
