@@ -15,7 +15,6 @@ from connexion.middleware.context import ContextMiddleware
 from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
 from connexion.middleware.request_validation import RequestValidationMiddleware
-from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
@@ -37,6 +36,7 @@ from mock_server.middleware import (
     PathAlias,
     PreferCode,
 )
+from mock_server.routing import RememberedRouting
 from mock_server.seed import read_seed_file
 from mock_server.settings import Settings
 from mock_server.spec import load_spec, operation, spec_path
@@ -110,7 +110,7 @@ class MockApp:
                 ServerErrorMiddleware,
                 ExceptionMiddleware,
                 SwaggerUI,
-                RoutingMiddleware,
+                RememberedRouting,
                 partial(PreferCode, operation=contract),
                 partial(ContractGate, operation=contract, tokens=tokens),
                 # The operation is answered here; the stock middlewares below serve

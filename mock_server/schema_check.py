@@ -102,13 +102,11 @@ def _keyword(name: str, value: Any, schema: dict[str, Any]) -> Check | None:
         search = re.compile(value).search
         return lambda v: not isinstance(v, str) or search(v) is not None
     if name == "format":
-        conforms = Draft4Validator.FORMAT_CHECKER.conforms
-        return lambda v: conforms(v, value)
+        return _format(value)
     if name == "anyOf":
         if not isinstance(value, list) or not value:
             raise Unsupported(value)
-        options = [_compile(option) for option in value]
-        return lambda v: any(option(v) for option in options)
+        return _any([_compile(option) for option in value])
     if name == "required":
         if not isinstance(value, list):
             raise Unsupported(value)
@@ -119,6 +117,32 @@ def _keyword(name: str, value: Any, schema: dict[str, Any]) -> Check | None:
     if name == "additionalProperties":
         return _additional(value, schema)
     raise Unsupported(name)
+
+
+def _any(options: list[Check]) -> Check:
+    def check(v: Any) -> bool:
+        for option in options:  # noqa: SIM110 (a loop: see _all)
+            if option(v):
+                return True
+        return False
+
+    return check
+
+
+def _format(name: Any) -> Check:
+    """FormatChecker.conforms for one format, without its per-call lookups."""
+    found = Draft4Validator.FORMAT_CHECKER.checkers.get(name)
+    if found is None:
+        return lambda v: True  # jsonschema ignores formats it does not know
+    function, raises = found
+
+    def check(v: Any) -> bool:
+        try:
+            return bool(function(v))
+        except raises:
+            return False
+
+    return check
 
 
 def _type(value: Any) -> Check:
