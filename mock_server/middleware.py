@@ -59,14 +59,16 @@ class Cors(CORSMiddleware):
             return
 
         async def vary_on_origin(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = message.get("headers", [])
-                if all(key != b"vary" for key, _ in headers):
-                    message["headers"] = [*headers, (b"vary", b"Origin")]
-                    await send(message)
-                    return
-            # Merging with a Vary the app set is Starlette's job.
-            await self.send(message, send, request_headers=Headers(scope=scope))
+            if message["type"] != "http.response.start":
+                await send(message)
+                return
+            headers = message.get("headers", [])
+            if any(key == b"vary" for key, _ in headers):
+                # Merging with a Vary the app set is Starlette's job.
+                await self.send(message, send, request_headers=Headers(scope=scope))
+                return
+            message["headers"] = [*headers, (b"vary", b"Origin")]
+            await send(message)
 
         await self.app(scope, receive, vary_on_origin)
 
