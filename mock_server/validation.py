@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from jsonschema import Draft4Validator, ValidationError
+from jsonschema_rs import Draft4Validator, ValidationError, ValidationErrorKind
 
 from mock_server.errors import InvalidBody
 
@@ -52,6 +52,18 @@ def _blank_or_nul(value: Any) -> str:
     return "This field may not be blank."
 
 
+def _limit(error: ValidationError) -> int:
+    kind = error.kind
+    assert isinstance(kind, ValidationErrorKind.MaxLength)
+    return kind.limit
+
+
+def _email(value: Any) -> str:
+    if isinstance(value, str) and "\x00" in value:
+        return "Null characters are not allowed."
+    return "Enter a valid email address."
+
+
 # One message per failed keyword, first match wins: a null is reported as null, not as
 # a wrong type, and a too-long value as too long before its content is judged.
 _MESSAGES: list[tuple[str, Callable[[ValidationError], str]]] = [
@@ -59,28 +71,31 @@ _MESSAGES: list[tuple[str, Callable[[ValidationError], str]]] = [
         "type",
         lambda e: "This field may not be null." if e.instance is None else "Not a valid string.",
     ),
-    ("maxLength", lambda e: f"Ensure this field has no more than {e.validator_value} characters."),
+    ("maxLength", lambda e: f"Ensure this field has no more than {_limit(e)} characters."),
     ("minLength", lambda e: "This field may not be blank."),
     ("pattern", lambda e: _blank_or_nul(e.instance)),
-    (
-        "anyOf",
-        lambda e: (
-            "Null characters are not allowed."
-            if "\x00" in e.instance
-            else "Enter a valid email address."
-        ),
-    ),
-    ("format", lambda e: f"Enter a valid {e.validator_value} value."),
+    ("anyOf", lambda e: _email(e.instance)),
+    ("format", lambda e: _email(e.instance)),
 ]
 _PRIORITY = {keyword: rank for rank, (keyword, _) in enumerate(_MESSAGES)}
 _RENDER = dict(_MESSAGES)
 
 
+def _keyword(error: ValidationError) -> str:
+    """The JSON Schema keyword that failed ("maxLength" for jsonschema_rs's MaxLength)."""
+    name = type(error.kind).__name__
+    return name[0].lower() + name[1:]
+
+
 class BodyValidator:
-    """Validates a parsed body against one request schema; built once, used per request."""
+    """Validates a parsed body against one request schema; built once, used per request.
+
+    jsonschema_rs is the engine Schemathesis checks with, so the mock and the contract
+    suite agree on every format and pattern (and it is fast).
+    """
 
     def __init__(self, schema: dict[str, Any]) -> None:
-        self._validator = Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+        self._validator = Draft4Validator(schema, validate_formats=True)
         self._properties: dict[str, Any] = schema.get("properties", {})
         self._required: list[str] = schema.get("required", [])
 
@@ -89,6 +104,8 @@ class BodyValidator:
         if not isinstance(body, dict):
             message = f"Invalid data. Expected a dictionary, but got {_type_name(body)}."
             return {NON_FIELD_ERRORS: [message]}
+        if self._validator.is_valid(body):
+            return {}
         errors: dict[str, list[str]] = {}
         for field in self._required:
             if field not in body:
@@ -96,16 +113,16 @@ class BodyValidator:
         for field in body:
             if field not in self._properties:
                 errors[field] = ["Unknown field."]
-        worst: dict[str, ValidationError] = {}
+        worst: dict[str, tuple[int, ValidationError]] = {}
         for error in self._validator.iter_errors(body):
-            if not error.path or error.validator not in _PRIORITY:
+            rank = _PRIORITY.get(_keyword(error))
+            if not error.instance_path or rank is None:
                 continue  # required and additionalProperties are reported above, by name
-            field = str(error.path[0])
-            kept = worst.get(field)
-            if kept is None or _PRIORITY[error.validator] < _PRIORITY[kept.validator]:
-                worst[field] = error
-        for field, error in worst.items():
-            errors[field] = [_RENDER[str(error.validator)](error)]
+            field = str(error.instance_path[0])
+            if field not in worst or rank < worst[field][0]:
+                worst[field] = (rank, error)
+        for field, (_, error) in worst.items():
+            errors[field] = [_RENDER[_keyword(error)](error)]
         return errors
 
     def validate(self, body: Any) -> dict[str, Any]:
