@@ -18,6 +18,8 @@ ADMIN = {"Authorization": "Token admin-token"}
 USER = {"Authorization": "Token user-token"}
 DOCUMENT_EXAMPLE = operation().request_example
 
+MakeMock = Callable[..., MockApp]
+
 
 def check_against_contract(response: httpx.Response) -> None:
     """Every response of the contract's path is documented and matches its schema."""
@@ -37,7 +39,7 @@ def check_against_contract(response: httpx.Response) -> None:
 
 
 @pytest.fixture
-def make_mock() -> Callable[..., MockApp]:
+def make_mock() -> MakeMock:
     def make(**overrides: Any) -> MockApp:
         return create_app(Settings(**overrides))
 
@@ -45,7 +47,7 @@ def make_mock() -> Callable[..., MockApp]:
 
 
 @pytest.fixture
-def mock(make_mock: Callable[..., MockApp]) -> MockApp:
+def mock(make_mock: MakeMock) -> MockApp:
     return make_mock()
 
 
