@@ -43,6 +43,31 @@ async def test_prefer_undocumented_code_is_400_listing_codes(client: httpx.Async
         assert str(status) in detail
 
 
+@pytest.mark.parametrize(
+    ("status", "name"),
+    [(status, name) for status, r in operation().responses.items() for name in r.examples],
+)
+async def test_prefer_named_example(client: httpx.AsyncClient, status: int, name: str) -> None:
+    headers = {**STAFF, "Prefer": f"code={status}, example={name}"}
+    response = await client.post(URL, json=DOCUMENT_EXAMPLE, headers=headers)
+    assert response.status_code == status
+    assert response.json() == operation().responses[status].examples[name]
+
+
+async def test_prefer_401_carries_www_authenticate(client: httpx.AsyncClient) -> None:
+    response = await client.post(URL, json=DOCUMENT_EXAMPLE, headers={"Prefer": "code=401"})
+    assert response.headers["www-authenticate"] == "Token"
+
+
+async def test_prefer_unknown_example_is_400_listing_names(client: httpx.AsyncClient) -> None:
+    headers = {**STAFF, "Prefer": "code=400, example=nope"}
+    response = await client.post(URL, json=DOCUMENT_EXAMPLE, headers=headers)
+    assert response.status_code == 400
+    detail = response.json()["detail"]
+    assert "example=nope" in detail
+    assert all(name in detail for name in operation().responses[400].examples)
+
+
 async def test_prefer_without_code_is_ignored(client: httpx.AsyncClient) -> None:
     response = await client.post(
         URL, json=DOCUMENT_EXAMPLE, headers={**STAFF, "Prefer": "return=minimal"}
