@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,6 +13,8 @@ from jsonschema import Draft4Validator
 from mock_server.app import MockApp, create_app
 from mock_server.settings import Settings
 from mock_server.spec import operation
+
+E2E = Path(__file__).resolve().parent / "e2e"
 
 STAFF = {"Authorization": "Token staff-token"}
 ADMIN = {"Authorization": "Token admin-token"}
@@ -67,3 +70,13 @@ def client_for(app: MockApp) -> httpx.AsyncClient:
 async def client(mock: MockApp) -> AsyncIterator[httpx.AsyncClient]:
     async with client_for(mock) as c:
         yield c
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """The browser tests (tests/e2e) need Chromium: they run only when named, as in
+    `pytest tests/e2e` (tox -e e2e), never as part of a plain `pytest`."""
+    if collection_path != E2E:
+        return None
+    here = config.invocation_params.dir
+    named = (here / arg.split("::")[0] for arg in config.args)
+    return not any(path.resolve().is_relative_to(E2E) for path in named)
