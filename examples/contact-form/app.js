@@ -111,7 +111,7 @@ async function createContact(event) {
     Accept: "application/json",
     Authorization: `Token ${tokenInput.value.trim()}`,
   };
-  if (simulateSelect.value) headers.Prefer = `code=${simulateSelect.value}`;
+  if (simulateSelect.value) headers.Prefer = simulateSelect.value; // e.g. "code=500"
   const url = apiInput.value.trim().replace(/\/+$/, "") + CONTACTS_PATH;
 
   submitButton.disabled = true;

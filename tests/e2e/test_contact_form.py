@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from mock_server.spec import operation
 from tests.e2e.conftest import MockApi, NetworkLog
+from tests.processes import running_mock
 
 CONTRACT = operation()
 
@@ -125,7 +127,7 @@ def test_simulated_500_shows_the_server_error_state(
 ) -> None:
     open_form(page, page_origin, mock_api.url)
     page.get_by_label("Subject").fill("Hello")
-    page.get_by_label("Simulate a response").select_option("500")
+    page.get_by_label("Simulate a response").select_option("code=500")
 
     with page.expect_request(lambda r: r.method == "POST") as sent:
         body = submit(page)
@@ -151,3 +153,52 @@ def test_unreachable_api_shows_the_network_error(
     expect(status).to_have_attribute("data-state", "network-error")
     expect(status).to_contain_text("Cannot reach the API")
     assert mock_api.contacts() == []
+
+
+def test_simulated_field_errors_are_shown_next_to_each_input(
+    page: Page, page_origin: str, mock_api: MockApi
+) -> None:
+    open_form(page, page_origin, mock_api.url)
+    page.get_by_label("Subject").fill("Hello")
+    page.get_by_label("Simulate a response").select_option("code=400, example=fieldErrors")
+
+    body = submit(page)
+
+    assert body == CONTRACT.responses[400].examples["fieldErrors"]
+    for name, messages in body.items():
+        expect(page.locator(f"#{name}")).to_have_attribute("aria-invalid", "true")
+        expect(page.locator(f"#{name}-error")).to_have_text(" ".join(messages))
+    untouched = set(CONTRACT.fields) - set(body)
+    assert untouched
+    for name in untouched:
+        expect(page.locator(f"#{name}-error")).to_be_hidden()
+    expect(page.locator("#form-errors")).to_be_hidden()
+    assert mock_api.contacts() == []
+
+
+def test_an_error_for_the_whole_form_is_shown_at_its_top(
+    page: Page, page_origin: str, mock_api: MockApi
+) -> None:
+    open_form(page, page_origin, mock_api.url)
+    page.get_by_label("Subject").fill("Hello")
+    page.get_by_label("Simulate a response").select_option("code=400, example=malformedJson")
+
+    body = submit(page)
+
+    assert body == CONTRACT.responses[400].examples["malformedJson"]
+    expect(page.locator("#form-errors")).to_have_text(body["detail"])
+    expect(page.locator("#status")).to_have_attribute("data-state", "invalid")
+    for name in CONTRACT.fields:
+        expect(page.locator(f"#{name}-error")).to_be_hidden()
+
+
+@pytest.mark.parametrize(("allowed", "state"), [("page", "created"), ("other", "network-error")])
+def test_cors_origin_admits_only_the_listed_origins(
+    page: Page, page_origin: str, allowed: str, state: str
+) -> None:
+    origin = page_origin if allowed == "page" else "http://127.0.0.1:9"
+    with running_mock("--cors-origin", origin, "--log-level", "warning") as mock:
+        open_form(page, page_origin, mock.base_url)
+        page.get_by_label("Subject").fill("Hello")
+        page.get_by_role("button", name="Create contact").click()
+        expect(page.locator("#status")).to_have_attribute("data-state", state)
