@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
@@ -35,6 +36,10 @@ def routes(mock: MockApp) -> Router:
     async def health(_request: Request) -> Response:
         return JSONResponse({"status": "ok", "contacts": len(store)})
 
+    async def admin_spec(_request: Request) -> Response:
+        text = resources.files(__package__).joinpath("admin-openapi.yaml").read_text("utf-8")
+        return Response(text, media_type="application/yaml")
+
     return Router(
         routes=[
             Route("/contacts", list_contacts, methods=["GET"]),
@@ -42,6 +47,7 @@ def routes(mock: MockApp) -> Router:
             Route("/contacts/{contact_id:int}/view", view_contact, methods=["POST"]),
             Route("/requests", requests, methods=["GET"]),
             Route("/health", health, methods=["GET"]),
+            Route("/openapi.yaml", admin_spec, methods=["GET"]),
         ]
     )
 

@@ -8,10 +8,9 @@ from __future__ import annotations
 import hmac
 from collections.abc import Mapping
 
-from mock_server.errors import NotAuthenticated, PermissionDenied
+from mock_server.errors import TOKEN_SCHEME, NotAuthenticated, PermissionDenied
 
 KNOWN_ROLES = ("staff", "admin", "user")
-SCHEME = "Token"
 
 
 class TokenTable:
@@ -39,7 +38,7 @@ def authenticate(header: str | None, tokens: TokenTable) -> str:
     The messages are Django REST Framework's TokenAuthentication messages.
     """
     parts = (header or "").split()
-    if not parts or parts[0].lower() != SCHEME.lower():
+    if not parts or parts[0].lower() != TOKEN_SCHEME.lower():
         raise NotAuthenticated("Authentication credentials were not provided.")
     if len(parts) == 1:
         raise NotAuthenticated("Invalid token header. No credentials provided.")

@@ -19,9 +19,13 @@ class ApiError(Exception):
         return cls(status, {"detail": message}, headers)
 
 
+TOKEN_SCHEME = "Token"
+"""The word before the key in `Authorization: Token <key>`."""
+
+
 class NotAuthenticated(ApiError):
     def __init__(self, message: str) -> None:
-        super().__init__(401, {"detail": message}, {"WWW-Authenticate": "Token"})
+        super().__init__(401, {"detail": message}, {"WWW-Authenticate": TOKEN_SCHEME})
 
 
 class PermissionDenied(ApiError):

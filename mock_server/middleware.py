@@ -155,12 +155,13 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
             return b"".join(chunks)
 
 
-_PREFER_CODE = re.compile(r"(?:^|[;,\s])code=(\d{3})\b")
+_PREFERENCE = re.compile(r"(code|example)=([\w.-]+)")
 
 
 class PreferCode:
-    """`Prefer: code=NNN` answers the spec's documented NNN response with its example
-    (Prism's convention), so a frontend can show every error state on purpose."""
+    """`Prefer: code=NNN` answers the spec's documented NNN response with its first
+    example, `Prefer: code=NNN, example=NAME` with a named one (Prism's convention), so
+    a frontend can show every error state on purpose. Nothing is stored."""
 
     def __init__(self, app: ASGIApp, operation: Operation) -> None:
         self.app = app
@@ -169,22 +170,28 @@ class PreferCode:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and operation_id(scope) == self.operation.operation_id:
             prefer = header(scope, b"prefer")
-            match = _PREFER_CODE.search(prefer) if prefer else None
-            if match:
-                await self._answer(int(match.group(1)), send)
+            wanted = dict(_PREFERENCE.findall(prefer)) if prefer else {}
+            if "code" in wanted:
+                await self._answer(wanted["code"], wanted.get("example"), send)
                 return
         await self.app(scope, receive, send)
 
-    async def _answer(self, status: int, send: Send) -> None:
-        response = self.operation.responses.get(status)
+    async def _answer(self, code: str, example: str | None, send: Send) -> None:
+        responses = self.operation.responses
+        response = responses.get(int(code)) if code.isdigit() else None
         if response is None:
-            codes = ", ".join(str(code) for code in sorted(self.operation.responses))
-            detail = (
-                f"Prefer: code={status} is not documented for this operation; use one of {codes}."
+            codes = ", ".join(str(status) for status in sorted(responses))
+            raise ApiError.detail(
+                400,
+                f"Prefer: code={code} is not documented for this operation; use one of {codes}.",
             )
-            raise ApiError.detail(400, detail)
-        headers = [("WWW-Authenticate", "Token")] if "WWW-Authenticate" in response.headers else []
-        await send_json(send, status, response.example, headers)
+        if example is not None and example not in response.examples:
+            names = ", ".join(response.examples)
+            raise ApiError.detail(
+                400, f"Prefer: example={example} is not an example of {code}; use one of {names}."
+            )
+        body = response.examples[example] if example else response.example
+        await send_json(send, response.status, body, response.headers.items())
 
 
 class Latency:

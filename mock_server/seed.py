@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from jsonschema import Draft4Validator
+from jsonschema_rs import Draft4Validator
 
 from mock_server.spec import operation
 from mock_server.store import Contact
@@ -24,14 +24,12 @@ def read_seed_file(path: Path) -> list[Contact]:
         raise SeedError(f"seed file {path} is not valid JSON: {error}") from None
     if not isinstance(data, list):
         raise SeedError(f"seed file {path} must hold a JSON list of contacts")
-    validator = Draft4Validator(
-        operation().success.schema, format_checker=Draft4Validator.FORMAT_CHECKER
-    )
+    validator = Draft4Validator(operation().success.schema, validate_formats=True)
     seen: set[int] = set()
     for index, contact in enumerate(data):
         problem = next(iter(validator.iter_errors(contact)), None)
         if problem is not None:
-            where = "/".join(str(p) for p in problem.path) or "the contact"
+            where = "/".join(str(p) for p in problem.instance_path) or "the contact"
             raise SeedError(f"seed file {path}, item {index}: {where}: {problem.message}")
         if contact["id"] in seen:
             raise SeedError(f"seed file {path}, item {index}: id {contact['id']} is repeated")

@@ -61,8 +61,14 @@ def _follow(ref: str, root: dict[str, Any]) -> Any:
 class Response:
     status: int
     schema: dict[str, Any]
-    example: Any
-    headers: tuple[str, ...]
+    examples: dict[str, Any]
+    headers: dict[str, str]
+    """Documented header name -> its example value."""
+
+    @property
+    def example(self) -> Any:
+        """The first documented example's value."""
+        return next(iter(self.examples.values()), None)
 
 
 @dataclass(frozen=True)
@@ -112,13 +118,14 @@ def _read_operation(spec: dict[str, Any], path: str, method: str, op: dict[str, 
     responses = {}
     for status, raw in op["responses"].items():
         content = to_json_schema(raw.get("content", {}).get("application/json", {}), spec)
-        examples = content.get("examples", {})
-        example = next(iter(examples.values()))["value"] if examples else None
         responses[int(status)] = Response(
             status=int(status),
             schema=content.get("schema", {}),
-            example=example,
-            headers=tuple(raw.get("headers", {})),
+            examples={name: ex["value"] for name, ex in content.get("examples", {}).items()},
+            headers={
+                name: str(header["schema"].get("example", ""))
+                for name, header in raw.get("headers", {}).items()
+            },
         )
     (scheme_name,) = op["security"][0]
     scheme = spec["components"]["securitySchemes"][scheme_name]

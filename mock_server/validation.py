@@ -10,10 +10,9 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from jsonschema import Draft4Validator, ValidationError
+from jsonschema_rs import Draft4Validator, ValidationError, ValidationErrorKind
 
 from mock_server.errors import InvalidBody
-from mock_server.schema_check import compile_check
 
 NON_FIELD_ERRORS = "non_field_errors"
 
@@ -59,56 +58,66 @@ def _blank_or_nul(value: Any) -> str:
     return "This field may not be blank."
 
 
+def _limit(error: ValidationError) -> int:
+    kind = error.kind
+    assert isinstance(kind, ValidationErrorKind.MaxLength)
+    return kind.limit
+
+
+def _email(value: Any) -> str:
+    if isinstance(value, str) and "\x00" in value:
+        return "Null characters are not allowed."
+    return "Enter a valid email address."
+
+
 # One message per failed keyword, first match wins: a null is reported as null, not as
-# a wrong type, and a too-long value as too long before its content is judged.
-_MESSAGES: list[tuple[str, Callable[[ValidationError], str]]] = [
+# a wrong type, and a too-long value as too long before its content is judged. Each gets
+# the error and the field's value as parsed (jsonschema_rs's copy of the value turns a
+# number JSON cannot hold, such as 1e999, into null).
+_MESSAGES: list[tuple[str, Callable[[ValidationError, Any], str]]] = [
     (
         "type",
-        lambda e: "This field may not be null." if e.instance is None else "Not a valid string.",
+        lambda e, v: "This field may not be null." if v is None else "Not a valid string.",
     ),
-    ("maxLength", lambda e: f"Ensure this field has no more than {e.validator_value} characters."),
-    ("minLength", lambda e: "This field may not be blank."),
-    ("pattern", lambda e: _blank_or_nul(e.instance)),
-    (
-        "anyOf",
-        lambda e: (
-            "Null characters are not allowed."
-            if "\x00" in e.instance
-            else "Enter a valid email address."
-        ),
-    ),
-    ("format", lambda e: f"Enter a valid {e.validator_value} value."),
+    ("maxLength", lambda e, v: f"Ensure this field has no more than {_limit(e)} characters."),
+    ("minLength", lambda e, v: "This field may not be blank."),
+    ("pattern", lambda e, v: _blank_or_nul(v)),
+    ("anyOf", lambda e, v: _email(v)),
+    ("format", lambda e, v: _email(v)),
 ]
 _PRIORITY = {keyword: rank for rank, (keyword, _) in enumerate(_MESSAGES)}
 _RENDER = dict(_MESSAGES)
 
 
+def _keyword(error: ValidationError) -> str:
+    """The JSON Schema keyword that failed ("maxLength" for jsonschema_rs's MaxLength)."""
+    name = type(error.kind).__name__
+    return name[0].lower() + name[1:]
+
+
 class BodyValidator:
-    """Validates a parsed body against one request schema; built once, used per request."""
+    """Validates a parsed body against one request schema; built once, used per request.
+
+    jsonschema_rs is the engine Schemathesis checks with, so the mock and the contract
+    suite agree on every format and pattern (and it is fast).
+    """
 
     def __init__(self, schema: dict[str, Any]) -> None:
-        self._validator = Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+        self._validator = Draft4Validator(schema, validate_formats=True)
         self._properties: dict[str, Any] = schema.get("properties", {})
         self._required: list[str] = schema.get("required", [])
-        # Valid bodies are the common case: a compiled predicate accepts them without
-        # jsonschema's error walk, which then runs only to word the errors of the others.
-        self._schema_check = compile_check(schema)
-        self._required_set = frozenset(self._required)
-
-    def accepts(self, body: Any) -> bool:
-        """True if the body is valid (then `errors(body)` is {}); False if errors() must judge."""
-        return (
-            self._schema_check is not None
-            and isinstance(body, dict)
-            and self._required_set <= body.keys() <= self._properties.keys()
-            and self._schema_check(body)
-        )
 
     def errors(self, body: Any) -> dict[str, list[str]]:
-        """Field errors of the body: {} when it is valid."""
+        """Field errors of the body: {} when it is valid. A body too deep to judge is a 400."""
         if not isinstance(body, dict):
             message = f"Invalid data. Expected a dictionary, but got {_type_name(body)}."
             return {NON_FIELD_ERRORS: [message]}
+        try:
+            if self._validator.is_valid(body):
+                return {}
+            found = list(self._validator.iter_errors(body))
+        except ValueError:  # jsonschema_rs takes no value nested over 255 levels deep
+            raise InvalidBody({"detail": "JSON parse error - nesting is too deep."}) from None
         errors: dict[str, list[str]] = {}
         for field in self._required:
             if field not in body:
@@ -116,22 +125,20 @@ class BodyValidator:
         for field in body:
             if field not in self._properties:
                 errors[field] = ["Unknown field."]
-        worst: dict[str, ValidationError] = {}
-        for error in self._validator.iter_errors(body):
-            if not error.path or error.validator not in _PRIORITY:
+        worst: dict[str, tuple[int, ValidationError]] = {}
+        for error in found:
+            rank = _PRIORITY.get(_keyword(error))
+            if not error.instance_path or rank is None:
                 continue  # required and additionalProperties are reported above, by name
-            field = str(error.path[0])
-            kept = worst.get(field)
-            if kept is None or _PRIORITY[error.validator] < _PRIORITY[kept.validator]:
-                worst[field] = error
-        for field, error in worst.items():
-            errors[field] = [_RENDER[str(error.validator)](error)]
+            field = str(error.instance_path[0])
+            if field not in worst or rank < worst[field][0]:
+                worst[field] = (rank, error)
+        for field, (_, error) in worst.items():
+            errors[field] = [_RENDER[_keyword(error)](error, body[field])]
         return errors
 
     def validate(self, body: Any) -> dict[str, Any]:
         """The body if it is valid; otherwise raise a 400 with every field's error."""
-        if self.accepts(body):
-            return dict(body)
         errors = self.errors(body)
         if errors:
             raise InvalidBody(errors)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,10 +14,14 @@ from mock_server.app import MockApp, create_app
 from mock_server.settings import Settings
 from mock_server.spec import operation
 
+E2E = Path(__file__).resolve().parent / "e2e"
+
 STAFF = {"Authorization": "Token staff-token"}
 ADMIN = {"Authorization": "Token admin-token"}
 USER = {"Authorization": "Token user-token"}
 DOCUMENT_EXAMPLE = operation().request_example
+
+MakeMock = Callable[..., MockApp]
 
 
 def check_against_contract(response: httpx.Response) -> None:
@@ -37,7 +42,7 @@ def check_against_contract(response: httpx.Response) -> None:
 
 
 @pytest.fixture
-def make_mock() -> Callable[..., MockApp]:
+def make_mock() -> MakeMock:
     def make(**overrides: Any) -> MockApp:
         return create_app(Settings(**overrides))
 
@@ -45,7 +50,7 @@ def make_mock() -> Callable[..., MockApp]:
 
 
 @pytest.fixture
-def mock(make_mock: Callable[..., MockApp]) -> MockApp:
+def mock(make_mock: MakeMock) -> MockApp:
     return make_mock()
 
 
@@ -65,3 +70,13 @@ def client_for(app: MockApp) -> httpx.AsyncClient:
 async def client(mock: MockApp) -> AsyncIterator[httpx.AsyncClient]:
     async with client_for(mock) as c:
         yield c
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """The browser tests (tests/e2e) need Chromium: they run only when named, as in
+    `pytest tests/e2e` (tox -e e2e), never as part of a plain `pytest`."""
+    if collection_path != E2E:
+        return None
+    here = config.invocation_params.dir
+    named = (here / arg.split("::")[0] for arg in config.args)
+    return not any(path.resolve().is_relative_to(E2E) for path in named)

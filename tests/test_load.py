@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import STAFF, USER
-from tests.running_mock import RunningMock, encode_request, running_mock
+from tests.processes import MockProcess, running_mock
+from tests.sockets import encode_request, get_json, port_of
 
 CLIENTS = 50
 SECONDS = 3.0  # how long the clients keep sending; a bound, not an assertion
@@ -20,7 +21,7 @@ URL = "/api/contacts/"
 
 
 @pytest.fixture(scope="module")
-def mock() -> Iterator[RunningMock]:
+def mock() -> Iterator[MockProcess]:
     with running_mock("--log-level", "warning") as running:
         yield running
 
@@ -76,8 +77,9 @@ async def _load(port: int) -> list[Result]:
     return [result for batch in batches for result in batch]
 
 
-def test_concurrent_clients_lose_and_double_nothing(mock: RunningMock) -> None:
-    results = asyncio.run(_load(mock.port))
+def test_concurrent_clients_lose_and_double_nothing(mock: MockProcess) -> None:
+    port = port_of(mock)
+    results = asyncio.run(_load(port))
 
     assert [(e, s) for e, s, _, _ in results if s != e] == []  # no 5xx, no wrong answer
     created = {answer["id"]: answer for _, status, answer, _ in results if status == 201}
@@ -87,7 +89,7 @@ def test_concurrent_clients_lose_and_double_nothing(mock: RunningMock) -> None:
         if status == 201:
             assert answer["subject"] == sent["subject"]
 
-    stored = mock.json("GET", "/__mock__/contacts")
+    stored = get_json(port, "/__mock__/contacts")
     assert [contact["id"] for contact in stored] == list(range(1, len(created) + 1))
     assert {contact["id"]: contact for contact in stored} == created
-    assert mock.json("GET", "/__mock__/health")["contacts"] == len(created)
+    assert get_json(port, "/__mock__/health")["contacts"] == len(created)
