@@ -79,4 +79,7 @@ def judge(payload: Payload, contract: Contract) -> Verdict:
     errors = contract.body_errors(body)
     if errors:
         return Verdict(False, frozenset({400}), "; ".join(errors[:3]), body)
+    question = contract.open_question(body)
+    if question is not None:
+        return Verdict(None, frozenset(), question, body)
     return Verdict(True, frozenset({contract.success}), "valid", body)

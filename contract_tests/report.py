@@ -335,11 +335,25 @@ def html_report(outcome: Outcome) -> str:
     return "\n".join(parts) + "\n"
 
 
+def failure_text(outcome: Outcome, result: Result) -> str:
+    """One failed check in full: each failing example, then how to replay the run."""
+    secrets = secrets_of(outcome)
+    lines = [f"{result.name}: {result.check.description}"]
+    for failure in result.failures[:5]:
+        lines += ["", failure.message]
+        if failure.request is not None:
+            lines += [f"request: {_where(failure)}", curl(failure.request, secrets)]
+            lines.append(f"response: {_excerpt(failure)}")
+    if len(result.failures) > 5:
+        lines.append(f"... and {len(result.failures) - 5} more")
+    lines += ["", f"replay: {replay_command(outcome)}"]
+    return "\n".join(lines)
+
+
 # --- JUnit XML ----------------------------------------------------------------------------
 
 
 def junit(outcome: Outcome) -> str:
-    secrets = secrets_of(outcome)
     suite = ET.Element(
         "testsuite",
         name="contacts-contract",
@@ -368,17 +382,9 @@ def junit(outcome: Outcome) -> str:
         if r.state == NOT_RUN:
             ET.SubElement(case, "skipped", message=f"not run: {r.note}")
         elif r.state == FAILED:
-            details = []
-            for failure in r.failures[:5]:
-                details.append(failure.message)
-                if failure.request is not None:
-                    details += [f"request: {_where(failure)}", curl(failure.request, secrets)]
-                    details.append(f"response: {_excerpt(failure)}")
-                details.append("")
-            details.append(f"replay: {replay_command(outcome)}")
             message = _xml_safe(r.failures[0].message)
             element = ET.SubElement(case, "failure", message=message, type=r.name)
-            element.text = _xml_safe("\n".join(details))
+            element.text = _xml_safe(failure_text(outcome, r))
     root = ET.Element("testsuites")
     root.append(suite)
     ET.indent(root)
