@@ -22,9 +22,9 @@ class Config:
     token: str | None = None
     admin_token: str | None = None
     non_staff_token: str | None = None
-    max_examples: int = 100
+    max_examples: int = 300
     seed: int | None = None
-    workers: int = 1
+    workers: int = 2
     request_timeout: float = 10.0
     rate_limit: float | None = None
     junit_xml: Path | None = None
@@ -136,9 +136,9 @@ OPTIONS = (
     Option(
         "non-staff-token", _key, "a key of an account without permission, for the 403 checks", "KEY"
     ),
-    Option("max-examples", _positive_int, "examples per generated phase (default 100)", "N"),
+    Option("max-examples", _positive_int, "examples per generated phase (default 300)", "N"),
     Option("seed", _seed, "the random seed; the same seed replays a run exactly", "N"),
-    Option("workers", _workers, "phases run at once (default 1)", "N"),
+    Option("workers", _workers, "generated phases run at once (default 2)", "N"),
     Option(
         "request-timeout",
         _seconds,

@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from http import HTTPStatus
@@ -218,6 +219,12 @@ class Runner:
         self.recorder = Recorder(self.contract)
         self.seed = config.seed if config.seed is not None else random.randrange(2**32)
         self._stop = threading.Event()
+        # Workers overlap only while they wait for the target. Everything else (Hypothesis,
+        # Schemathesis, the checks) runs one worker at a time: CPython 3.11's ast.parse,
+        # which Hypothesis calls while building filtered strategies, is not thread-safe
+        # ("AST constructor recursion depth mismatch"), and the GIL would serialize it anyway.
+        self._turn = threading.Lock()
+        self.phase_order = [FIXED]
         main = s.credential(s.TOKEN, keys.token)
         self.main = main
         self.allowed = [main] + ([s.credential(s.ADMIN, keys.admin)] if keys.admin else [])
@@ -233,7 +240,8 @@ class Runner:
             headers.append(("Content-Type", probe.payload.content_type))
         request = Request(self.contract.method, self.url, tuple(headers), probe.payload.body)
         try:
-            exchange = self.client.send(request)
+            with self._waiting():
+                exchange = self.client.send(request)
         except TransportError as error:
             self.recorder.unanswered(phase)
             raise _Unanswered(str(error), request, probe) from None
@@ -250,6 +258,15 @@ class Runner:
             clock_skew=self.config.clock_skew,
         )
         return call
+
+    @contextmanager
+    def _waiting(self) -> Iterator[None]:
+        """Let another worker run while this one waits for an answer."""
+        self._turn.release()
+        try:
+            yield
+        finally:
+            self._turn.acquire()
 
     def attempt(self, probe: s.Probe, phase: str) -> list[CheckFailed]:
         """Send one probe, run the checks; the failures, ready to raise."""
@@ -304,19 +321,22 @@ class Runner:
             s.unauthenticated(self.keys.token, known), st.sampled_from(self.allowed + self.others)
         )
         bodies = s.either(s.valid_payloads(c), s.invalid_payloads(c))
+        # Slowest first (Schemathesis' negative bodies cost the most to generate), so that
+        # with several workers the run ends soonest.
         return [
+            ("Schemathesis negative", main(s.schemathesis_payloads(negative=True))),
+            ("Schemathesis positive", main(s.schemathesis_payloads(negative=False))),
+            ("invalid requests", main(s.invalid_payloads(c))),
             ("auth matrix", st.builds(s.Probe, bodies, credentials)),
             ("valid bodies", main(s.valid_payloads(c))),
-            ("invalid requests", main(s.invalid_payloads(c))),
-            ("Schemathesis positive", main(s.schemathesis_payloads(negative=False))),
-            ("Schemathesis negative", main(s.schemathesis_payloads(negative=True))),
         ]
 
     def run_fixed(self) -> None:
         self.progress("start", FIXED, 0)
-        for probe in self.fixed_probes():
-            for error in self.attempt(probe, FIXED):
-                self.recorder.add(error.failure)
+        with self._turn:
+            for probe in self.fixed_probes():
+                for error in self.attempt(probe, FIXED):
+                    self.recorder.add(error.failure)
         self.progress("done", FIXED, self.recorder.phases[FIXED])
 
     def explore(self, phase: str, strategy: st.SearchStrategy[s.Probe]) -> None:
@@ -341,7 +361,8 @@ class Runner:
         )(wrapped)
         wrapped = seed(self.seed)(wrapped)
         try:
-            wrapped()
+            with self._turn:
+                wrapped()
         except TargetLost:
             self._stop.set()
             raise
@@ -364,6 +385,7 @@ class Runner:
         try:
             self.run_fixed()
             phases = self.generated_phases()
+            self.phase_order = [FIXED, *(name for name, _ in phases)]
             with ThreadPoolExecutor(self.config.workers, thread_name_prefix="phase") as pool:
                 futures = [pool.submit(self.explore, name, strategy) for name, strategy in phases]
                 for future in futures:
@@ -423,7 +445,7 @@ class Runner:
             statuses=dict(sorted(rec.statuses.items())),
             documented=documented,
             required=required,
-            phases=dict(rec.phases),
+            phases={name: rec.phases[name] for name in self.phase_order},
             requests=self.client.sent,
             duration=duration,
             keys=self.keys,
