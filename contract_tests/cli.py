@@ -7,6 +7,7 @@ Exit codes: 0 the contract holds; 1 violations found; 2 usage or configuration e
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import threading
 import time
@@ -17,7 +18,7 @@ from contract_tests import __version__
 from contract_tests.config import ENV_PREFIX, OPTIONS, Config, ConfigError, build
 from contract_tests.http import TargetLost, TargetUnreachable
 from contract_tests.report import terminal, write
-from contract_tests.runner import FIXED, Progress, run
+from contract_tests.runner import Progress, run
 
 OK, VIOLATIONS, USAGE, UNREACHABLE = 0, 1, 2, 3
 PROG = "contacts-contract"
@@ -72,6 +73,7 @@ class TerminalProgress:
         self.stream = stream
         self.counts: dict[str, int] = {}
         self.done: set[str] = set()
+        self.started = time.monotonic()
         self.drawn = 0.0
         self.lock = threading.Lock()
 
@@ -84,12 +86,17 @@ class TerminalProgress:
             if event == "tick" and now - self.drawn < 0.1:
                 return
             self.drawn = now
-            shown = [
-                f"{name} {n}{' ✓' if name in self.done else ''}"
-                for name, n in self.counts.items()
-                if name != FIXED or name in self.done
-            ]
-            self.stream.write("\r\x1b[K" + " · ".join(shown)[-200:])
+            running = [f"{name} {n}" for name, n in self.counts.items() if name not in self.done]
+            line = " · ".join(
+                [
+                    f"{now - self.started:5.1f} s",
+                    f"{sum(self.counts.values())} requests",
+                    f"{len(self.done)} phase(s) done",
+                    *running,
+                ]
+            )
+            width = shutil.get_terminal_size().columns - 1
+            self.stream.write("\r\x1b[K" + line[:width])
             self.stream.flush()
 
     def clear(self) -> None:
@@ -118,6 +125,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             progress.clear()
         print(f"{PROG}: {error}", file=sys.stderr)
         raise SystemExit(UNREACHABLE) from None
+    except KeyboardInterrupt:
+        print(f"\n{PROG}: interrupted", file=sys.stderr)
+        raise SystemExit(130) from None
     if isinstance(progress, TerminalProgress):
         progress.clear()
     print(terminal(outcome))

@@ -7,7 +7,7 @@ import json
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -65,8 +65,6 @@ class Exchange:
     response: Response
     sent_at: float
     received_at: float
-    # What the suite meant to send, for the checks: see runner.Probe.
-    probe: Any = field(default=None, repr=False)
 
 
 class TargetUnreachable(Exception):

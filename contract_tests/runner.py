@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import FlakyFailure
 
 from contract_tests import strategies as s
-from contract_tests.checks import CHECKS, Call, Check, by_name, evaluate
+from contract_tests.checks import CHECKS, Call, Check, evaluate
 from contract_tests.config import Config
 from contract_tests.contract import JSON, Contract, contract
 from contract_tests.http import (
@@ -34,7 +34,6 @@ from contract_tests.http import (
     Request,
     Response,
     TargetLost,
-    TargetUnreachable,
     TransportError,
 )
 from contract_tests.oracle import Verdict, judge
@@ -150,7 +149,7 @@ class Recorder:
             self.phases[phase] += 1
             self.statuses[call.response.status] += 1
             self.runs.update(c.name for c in applied)
-            if call.created and call.verdict.valid is not False:
+            if call.created:
                 self._remember_ids(call, phase)
 
     def _remember_ids(self, call: Call, phase: str) -> None:
@@ -388,8 +387,12 @@ class Runner:
             self.phase_order = [FIXED, *(name for name, _ in phases)]
             with ThreadPoolExecutor(self.config.workers, thread_name_prefix="phase") as pool:
                 futures = [pool.submit(self.explore, name, strategy) for name, strategy in phases]
-                for future in futures:
-                    future.result()
+                try:
+                    for future in futures:
+                        future.result()
+                except BaseException:
+                    self._stop.set()  # the other workers stop at their next request
+                    raise
         finally:
             self.client.close()
         return self.outcome(time.monotonic() - started)
@@ -458,14 +461,15 @@ class _Unanswered(Exception):
         self.reason, self.request, self.probe = reason, request, probe
 
 
-def _keys_for_mock(mock: Any, c: Contract) -> Keys:
-    roles = sorted(c.operation.roles)
-    tokens: dict[str, str] = dict(mock.settings.tokens)
+def _keys_for_mock(tokens: dict[str, str], c: Contract) -> Keys:
+    """The embedded mock's keys: one for each role the spec allows (the admin one as
+    --admin-token) and one for a role it does not."""
+    roles = c.operation.roles
     allowed = [k for k, r in tokens.items() if r in roles]
-    staff = next((k for k, r in tokens.items() if r in roles and r != "admin"), allowed[0])
-    admin = next((k for k, r in tokens.items() if r == "admin" and r in roles), None)
+    main = next((k for k, r in tokens.items() if r in roles and r != s.ADMIN), allowed[0])
+    admin = next((k for k, r in tokens.items() if r in roles and r == s.ADMIN), None)
     other = next((k for k, r in tokens.items() if r not in roles), None)
-    return Keys(staff, admin, other)
+    return Keys(main, admin, other)
 
 
 def run(config: Config, progress: Progress = _quiet) -> Outcome:
@@ -481,20 +485,5 @@ def run(config: Config, progress: Progress = _quiet) -> Outcome:
     from contract_tests.embedded import EmbeddedMock
 
     with EmbeddedMock() as mock:
-        return Runner(config, mock.url, _keys_for_mock(mock, contract()), progress).run()
-
-
-__all__ = [
-    "FAILED",
-    "NOT_RUN",
-    "PASSED",
-    "Failure",
-    "Keys",
-    "Outcome",
-    "Result",
-    "Runner",
-    "TargetLost",
-    "TargetUnreachable",
-    "by_name",
-    "run",
-]
+        keys = _keys_for_mock(dict(mock.settings.tokens), contract())
+        return Runner(config, mock.url, keys, progress).run()

@@ -4,6 +4,7 @@ naming the check the fault is expected to trip."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -132,3 +133,11 @@ def test_same_seed_replays_the_same_requests() -> None:
         return [f.request.body for f in outcome.result("echo").failures if f.request]
 
     assert bodies() == bodies()
+
+
+def test_readme_lists_every_fault_and_check() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    for name in faults.catalogue():
+        assert f"| `{name}` |" in readme, name
+    for c in CHECKS:
+        assert f"`{c.name}`" in readme, c.name
