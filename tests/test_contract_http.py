@@ -102,3 +102,17 @@ def test_a_target_that_stops_answering_stops_the_run() -> None:
             client.send(request(url))
     with pytest.raises(TargetLost, match="stopped answering: connection refused"):
         client.send(request(url))
+
+
+def test_rate_limit_spaces_request_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A frozen clock: the limiter must ask to sleep so that starts are 1/rate apart.
+    slept: list[float] = []
+    monkeypatch.setattr(http.time, "monotonic", lambda: 100.0)
+    monkeypatch.setattr(http.time, "sleep", slept.append)
+    limiter = http.RateLimiter(rate=4)
+    for _ in range(4):
+        limiter.wait()
+    assert slept == [0.25, 0.5, 0.75]
+    unlimited = http.RateLimiter(rate=None)
+    unlimited.wait()
+    assert len(slept) == 3
