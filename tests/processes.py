@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import subprocess
@@ -16,14 +17,19 @@ START_TIMEOUT = 30.0
 class MockProcess:
     """`with MockProcess("--fault", "x") as url:` runs `python -m mock_server --port 0`."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
         self.args = args
+        self.env = {**os.environ, **(env or {})}
         self.process: subprocess.Popen[str] | None = None
 
     def __enter__(self) -> str:
         command = [sys.executable, "-m", "mock_server", "--port", "0", "--log-level", "error"]
         self.process = subprocess.Popen(
-            [*command, *self.args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+            [*command, *self.args],
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
         )
         assert self.process.stdout is not None
         deadline = time.monotonic() + START_TIMEOUT
