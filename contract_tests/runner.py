@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.errors import FlakyFailure
 
+from contract_tests import fixed
 from contract_tests import strategies as s
 from contract_tests.checks import CHECKS, Call, Check, evaluate
 from contract_tests.config import Config
@@ -298,8 +299,8 @@ class Runner:
     def fixed_probes(self) -> list[s.Probe]:
         """Requests every run sends: one per rule of the spec, and the whole auth matrix."""
         c = self.contract
-        probes = [s.Probe(p, self.main) for p in s.boundary_payloads(c)]
-        document = s.example_payloads(c)[0]
+        probes = [s.Probe(p, self.main) for p in fixed.boundary_payloads(c)]
+        document = fixed.example_payloads(c)[0]
         empty = s.Payload(s.as_json({}), JSON, "an empty object")
         credentials = [
             s.credential(kind, self.keys.token if kind == s.OTHER_SCHEME else "unknown-key")

@@ -75,7 +75,7 @@ def credential(kind: str, key: str | None = None) -> Credential:
         case "no-header":
             return Credential(kind, None, "no Authorization header")
         case "other-scheme":
-            return Credential(kind, f"Bearer {key}", "the staff key with the Bearer scheme")
+            return Credential(kind, f"Bearer {key}", "the key with the Bearer scheme")
         case "no-key":
             return Credential(kind, SCHEME, f'"{SCHEME}" with no key')
         case "unknown-key":
@@ -116,7 +116,7 @@ _CHARS = st.one_of(st.sampled_from(_PRINTABLE), _ANY, st.sampled_from(" \t\n\r\u
 _PADS = ("", " ", "  ", "\t", "\n", " \r\n")
 
 
-def _repeat(unit: str, length: int) -> str:
+def repeat(unit: str, length: int) -> str:
     """A string of exactly `length` characters: cheap to generate at any size, and it
     shrinks to a short unit."""
     return (unit * (length // len(unit) + 1))[:length]
@@ -136,7 +136,7 @@ def strings(low: int, high: int) -> st.SearchStrategy[str]:
     padded = st.builds(
         lambda a, s, b: a + s + b, st.sampled_from(_PADS), short, st.sampled_from(_PADS)
     )
-    long = st.builds(_repeat, st.text(_CHARS, min_size=1, max_size=4), _lengths(max(low, 1), high))
+    long = st.builds(repeat, st.text(_CHARS, min_size=1, max_size=4), _lengths(max(low, 1), high))
     return st.one_of(short, padded, long)
 
 
@@ -153,7 +153,21 @@ def emails(high: int) -> st.SearchStrategy[str]:
         st.lists(st.text(_LABEL, min_size=1, max_size=12), min_size=1, max_size=2),
         st.text(string.ascii_letters, min_size=2, max_size=6),
     )
-    return st.one_of(address, _lengths(24, high).map(_long_email))
+    return st.one_of(address, _lengths(24, high).map(long_email))
+
+
+def long_email(length: int) -> str:
+    """A plain address of exactly `length` characters: a short local part and a long host
+    name of 63-character labels, so that no validator's part limits are passed."""
+    local, tld = "John.Doe", "example"
+    room = length - len(local) - 1 - len(tld)
+    labels = []
+    while room > 1:
+        size = min(63, room - 1)
+        labels.append(repeat("a", size))
+        room -= size + 1
+    host = ".".join([*labels, tld])
+    return repeat("x", room) + local + "@" + host if room > 0 else f"{local}@{host}"
 
 
 def field_values(field: Field) -> st.SearchStrategy[str]:
@@ -207,11 +221,11 @@ def json_type(value: Any) -> str:
     return names.get(type(value), "object")
 
 
-def _with(body: dict[str, Any], name: str, value: Any) -> dict[str, Any]:
+def with_field(body: dict[str, Any], name: str, value: Any) -> dict[str, Any]:
     return {**body, name: value}
 
 
-def _without(body: dict[str, Any], name: str) -> dict[str, Any]:
+def without_field(body: dict[str, Any], name: str) -> dict[str, Any]:
     return {k: v for k, v in body.items() if k != name}
 
 
@@ -227,7 +241,7 @@ def _mutate(
     return st.sampled_from(fields).flatmap(
         lambda f: st.builds(
             lambda body, value: Payload(
-                as_json(_with(body, f.name, value)), JSON, f"{label} ({f.name})"
+                as_json(with_field(body, f.name, value)), JSON, f"{label} ({f.name})"
             ),
             bodies,
             values(f),
@@ -273,18 +287,18 @@ def _unknown_names(contract: Contract) -> st.SearchStrategy[str]:
     )
 
 
-def _javascript_literal(body: dict[str, Any]) -> bytes:
+def javascript_literal(body: dict[str, Any]) -> bytes:
     """The vendor document's mistake: an object literal with unquoted keys."""
     return ("{" + ", ".join(f"{k}: {json.dumps(v)}" for k, v in body.items()) + "}").encode()
 
 
-def _malformed(body: dict[str, Any], how: str, cut: int) -> bytes:
+def malformed(body: dict[str, Any], how: str, cut: int) -> bytes:
     text = as_json(body)
     match how:
         case "truncated":
             return text[: 1 + cut % (len(text) - 1)]
         case "javascript":
-            return _javascript_literal(body)
+            return javascript_literal(body)
         case "single quotes":
             return text.replace(b'"', b"'")
         case "trailing comma":
@@ -320,7 +334,7 @@ WRONG_CONTENT_TYPES = (
 )
 
 
-def _wrong_content_type(body: dict[str, Any], content_type: str | None) -> Payload:
+def wrong_content_type(body: dict[str, Any], content_type: str | None) -> Payload:
     raw = as_json(body)
     if content_type == "application/x-www-form-urlencoded":
         raw = urlencode(body).encode()  # what an HTML form would send
@@ -335,7 +349,9 @@ def invalid_payloads(contract: Contract) -> st.SearchStrategy[Payload]:
     emails_ = [f for f in fields if f.is_email]
     missing = [
         st.builds(
-            lambda body, f=f: Payload(as_json(_without(body, f.name)), JSON, f"missing {f.name}"),
+            lambda body, f=f: Payload(
+                as_json(without_field(body, f.name)), JSON, f"missing {f.name}"
+            ),
             bodies,
         )
         for f in contract.required_fields
@@ -349,7 +365,7 @@ def invalid_payloads(contract: Contract) -> st.SearchStrategy[Payload]:
             bodies,
             fields,
             lambda f: st.builds(
-                _repeat,
+                repeat,
                 st.text(_CHARS, min_size=1, max_size=3),
                 _lengths(f.max_length + 1, f.max_length + 50),
             ),
@@ -368,7 +384,7 @@ def invalid_payloads(contract: Contract) -> st.SearchStrategy[Payload]:
         ),
         st.builds(
             lambda body, name, value: Payload(
-                as_json(_with(body, name, value)), JSON, f"unknown property {name!r}"
+                as_json(with_field(body, name, value)), JSON, f"unknown property {name!r}"
             ),
             bodies,
             _unknown_names(contract),
@@ -384,13 +400,13 @@ def invalid_payloads(contract: Contract) -> st.SearchStrategy[Payload]:
         ).map(lambda v: Payload(as_json(v), JSON, f"a JSON {json_type(v)}, not an object")),
         st.builds(
             lambda body, how, cut: Payload(
-                _malformed(body, how, cut), JSON, f"malformed JSON ({how})"
+                malformed(body, how, cut), JSON, f"malformed JSON ({how})"
             ),
             bodies,
             st.sampled_from(MALFORMED),
             st.integers(0, 1000),
         ),
-        st.builds(_wrong_content_type, bodies, st.sampled_from(WRONG_CONTENT_TYPES)),
+        st.builds(wrong_content_type, bodies, st.sampled_from(WRONG_CONTENT_TYPES)),
     )
 
 
@@ -428,92 +444,3 @@ def schemathesis_payloads(negative: bool) -> st.SearchStrategy[Payload]:
 
     payloads: st.SearchStrategy[Payload] = cases.map(payload)
     return payloads
-
-
-def example_payloads(contract: Contract) -> list[Payload]:
-    """The spec's own request examples, valid JSON, as the document meant them."""
-    media = load_spec()["paths"][contract.path][contract.method.lower()]["requestBody"]["content"][
-        JSON
-    ]
-    return [
-        Payload(as_json(e["value"]), JSON, f"the spec's example {name!r}")
-        for name, e in media.get("examples", {}).items()
-        if "value" in e
-    ]
-
-
-def oversized(contract: Contract) -> Payload:
-    """A JSON body one byte over the size limit."""
-    required = contract.required_fields[0].name
-    head = f'{{"{required}": "'.encode()
-    filler = b"x" * (contract.max_body_bytes + 1 - len(head) - 2)
-    return Payload(head + filler + b'"}', JSON, f"a body over {contract.max_body_bytes} bytes")
-
-
-# Values at the edges of what the spec allows, for the fixed examples.
-_UNICODE = "Grüße, Zoë — 東京 🎉"
-_MIXED_CASE_EMAIL = "John.O'Neil+Contact@Example.COM"
-
-
-def _long_email(length: int) -> str:
-    """A plain address of exactly `length` characters: a short local part and a long host
-    name of 63-character labels, so that no validator's part limits are passed."""
-    local, tld = "John.Doe", "example"
-    room = length - len(local) - 1 - len(tld)
-    labels = []
-    while room > 1:
-        size = min(63, room - 1)
-        labels.append(_repeat("a", size))
-        room -= size + 1
-    host = ".".join([*labels, tld])
-    return _repeat("x", room) + local + "@" + host if room > 0 else f"{local}@{host}"
-
-
-def boundary_payloads(contract: Contract) -> list[Payload]:
-    """One request per rule of the spec, built on its smallest example: every field at its
-    length limits, with Unicode, with surrounding whitespace; then one defect at a time.
-    These run every time, whatever the budget, so every limit is tested on every run."""
-    examples = example_payloads(contract)
-    base: dict[str, Any] = json.loads(min(examples, key=lambda p: len(p.body)).body)
-    full: dict[str, Any] = json.loads(examples[0].body)
-    out = [*examples, Payload(_javascript_literal(full), JSON, "the document's example as written")]
-
-    def add(body: Any, label: str, content_type: str | None = JSON) -> None:
-        out.append(Payload(as_json(body), content_type, label))
-
-    for f in contract.fields.values():
-        valid = [
-            (_repeat("x", f.max_length), f"{f.name} at its maximum length"),
-            (_repeat("é", f.max_length), f"{f.name} at its maximum length, not ASCII"),
-            (_UNICODE[: f.max_length], f"{f.name} in Unicode"),
-            (f"  {_UNICODE}\t"[: f.max_length], f"{f.name} with surrounding whitespace"),
-        ]
-        if f.is_email:
-            valid = [(_MIXED_CASE_EMAIL, f"{f.name} in mixed case"), ("", f"{f.name} empty")]
-            valid.append((_long_email(f.max_length), f"{f.name} at its maximum length"))
-        for value, label in valid:
-            if f.accepts(value):
-                add(_with(base, f.name, value), label)
-        invalid: list[tuple[Any, str]] = [
-            (None, f"{f.name} null"),
-            (1, f"{f.name} a number"),
-            ([], f"{f.name} a list"),
-            (_repeat("x", f.max_length + 1), f"{f.name} one over its maximum length"),
-            ("a\x00b", f"{f.name} with a NUL character"),
-            ("", f"{f.name} empty"),
-            (" \t", f"{f.name} blank"),
-            ("not-an-email", f"{f.name} not an email address"),
-            ("a b@example.com", f"{f.name} with a space"),
-        ]
-        for wrong, label in invalid:
-            if not f.accepts(wrong):
-                add(_with(base, f.name, wrong), label)
-        if f.required:
-            add(_without(base, f.name), f"{f.name} missing")
-        add(_with(base, f.name.upper(), "x"), f"unknown property {f.name.upper()!r}")
-    for other in ([], [base], "x", 1, True, None):
-        add(other, f"a JSON {json_type(other)}, not an object")
-    out += [Payload(_malformed(base, how, 3), JSON, f"malformed JSON ({how})") for how in MALFORMED]
-    out += [_wrong_content_type(base, ct) for ct in WRONG_CONTENT_TYPES]
-    out.append(oversized(contract))
-    return out
