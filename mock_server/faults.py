@@ -429,12 +429,17 @@ class FaultInjector:
         self.path, self.method = op.path, op.method
         self.auth_header = op.auth_header.lower().encode()
         self.success = op.success.status
+        self.limit = op.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] != self.path or scope["method"] != self.method:
             await self.app(scope, receive, send)
             return
-        raw = await _read(receive)
+        raw, more = await _read(receive, self.limit)
+        if more:
+            # Over the size limit: the mock answers 413 as it would without the fault.
+            await self.app(scope, _replay(raw, receive), send)
+            return
         sent = _parse(raw)
         headers = list(scope["headers"])
         if self.fault.credentials is not None:
@@ -472,16 +477,34 @@ def inject(app: ASGIApp, name: str | None, tokens: Mapping[str, str]) -> ASGIApp
     return app if name is None else FaultInjector(app, get(name), tokens)
 
 
-async def _read(receive: Receive) -> bytes:
-    chunks = []
+async def _read(receive: Receive, limit: int) -> tuple[bytes, bool]:
+    """The request body, read up to just past `limit`; and whether more of it is left."""
+    chunks: list[bytes] = []
+    size = 0
     while True:
         message = await receive()
         if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
+            return b"".join(chunks), False
+        chunk = message.get("body", b"")
+        chunks.append(chunk)
+        size += len(chunk)
+        more = bool(message.get("more_body", False))
+        if not more or size > limit:
+            return b"".join(chunks), more
+
+
+def _replay(first: bytes, upstream: Receive) -> Receive:
+    """A receive that gives `first` (more to come), then the rest from upstream."""
+    given = False
+
+    async def receive() -> Message:
+        nonlocal given
+        if given:
+            return await upstream()
+        given = True
+        return {"type": "http.request", "body": first, "more_body": True}
+
+    return receive
 
 
 def _parse(raw: bytes) -> Any:
