@@ -35,9 +35,6 @@ class Reply:
     headers: list[tuple[bytes, bytes]]
     body: bytes
 
-    def header(self, name: bytes) -> bytes | None:
-        return next((v for k, v in self.headers if k.lower() == name), None)
-
     def without(self, name: bytes) -> list[tuple[bytes, bytes]]:
         return [(k, v) for k, v in self.headers if k.lower() != name]
 
@@ -172,9 +169,9 @@ def _catalogue() -> list[Fault]:
         # Emulated after the fact: a 401 for a body the validator rejects becomes that 400.
         if reply.status != 401:
             return reply
-        errors = (
-            validator.errors(sent) if sent is not UNPARSED else {"detail": ["JSON parse error."]}
-        )
+        if sent is UNPARSED:
+            return _json_reply(400, {"detail": "JSON parse error."})
+        errors = validator.errors(sent)
         return _json_reply(400, errors) if errors else reply
 
     def all_accepted_as(role_allowed: bool) -> Credentials:
