@@ -21,7 +21,7 @@ from connexion.resolver import Resolver
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mock_server import admin
+from mock_server import admin, faults
 from mock_server.auth import TokenTable
 from mock_server.body import ContractBodyValidator
 from mock_server.endpoint import OperationEndpoint
@@ -144,6 +144,8 @@ class MockApp:
 
     def _wrap(self, contract: ASGIApp) -> ASGIApp:
         s = self.settings
+        # A deliberate bug (--fault), for proving the contract suite catches it.
+        contract = faults.inject(contract, s.fault, s.tokens)
         app: ASGIApp = admin.AdminDispatch(contract, ADMIN_PREFIX, admin.routes(self))
         api_path = self.operation.path
         app = PathAlias(app, alias=api_path.rstrip("/"), target=api_path)

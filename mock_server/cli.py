@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from mock_server import __version__
+from mock_server import __version__, faults
 from mock_server.app import ADMIN_PREFIX, MockApp, create_app
 from mock_server.auth import KNOWN_ROLES
 from mock_server.logs import log_config
@@ -133,6 +133,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=_env("LOG_LEVEL") or "info",
         help="[LOG_LEVEL]",
     )
+    add(
+        "--fault",
+        default=_env("FAULT"),
+        metavar="NAME",
+        help="serve with one deliberate backend bug, to check that a contract suite catches "
+        "it; see --list-faults [FAULT]",
+    )
+    add("--list-faults", action="store_true", help="list the faults --fault accepts, and exit")
     add("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 
@@ -141,6 +149,11 @@ def parse_settings(argv: Sequence[str] | None = None) -> tuple[Settings, str]:
     """Settings from the command line and the environment, and the log level."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.list_faults:
+        print(faults.listing())
+        parser.exit(0)
+    if args.fault is not None and args.fault not in faults.catalogue():
+        parser.error(f"--fault: unknown fault {args.fault!r}; --list-faults lists them")
     tokens = args.tokens
     if tokens is None and _env_list("TOKENS"):
         try:
@@ -157,6 +170,7 @@ def parse_settings(argv: Sequence[str] | None = None) -> tuple[Settings, str]:
         seed_file=args.seed_file,
         max_contacts=args.max_contacts,
         log_format=args.log_format,
+        fault=args.fault,
     )
     return settings, args.log_level
 
@@ -182,9 +196,12 @@ def _mask(key: str) -> str:
 
 def banner(mock: MockApp, base_url: str) -> str:
     tokens = ", ".join(f"{_mask(key)} ({role})" for key, role in mock.settings.tokens.items())
+    fault = mock.settings.fault
+    warning = [f"  FAULT:       {fault}: {faults.get(fault).description}"] if fault else []
     return "\n".join(
         [
             f"contacts-mock {__version__} is serving the Contacts API contract",
+            *warning,
             f"  API:         {base_url}{mock.operation.path}",
             f"  Swagger UI:  {base_url}/api/ui/",
             f"  OpenAPI:     {base_url}/api/openapi.json",

@@ -69,3 +69,42 @@ def test_installed_package_loads_packaged_spec(wheel: Path, tmp_path: Path) -> N
     assert module_file.startswith(str(target))
     assert spec_file == str(target / "mock_server" / "openapi.yaml")
     assert path == "/api/contacts/"
+
+
+PIP_INSTALL = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps"]
+PYTEST = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
+
+
+def test_installed_package_runs_as_a_pytest_plugin_from_any_directory(
+    wheel: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "site"
+    subprocess.run(
+        [*PIP_INSTALL, "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"}
+    where = subprocess.run(
+        [sys.executable, "-c", "import contract_tests.plugin as p; print(p.__file__)"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert where.stdout.strip() == str(target / "contract_tests" / "plugin.py")
+    result = subprocess.run(
+        [*PYTEST, "--pyargs", "contract_tests", "--max-examples", "3", "--seed", "1"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "16 passed" in result.stdout

@@ -1,0 +1,330 @@
+"""The checks: each a small named function, reported by its name.
+
+A check looks at one call (a request, its response, the spec's verdict on the request,
+the credential sent) and returns None when the contract holds, or a message saying how
+it was broken. `applies` says which calls a check looks at. Two checks look at the whole
+run instead of one call: `unique_ids` and `status_code_coverage` (see runner.Recorder).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from contract_tests.contract import JSON, Contract, parse_rfc3339
+from contract_tests.http import Request, Response
+from contract_tests.oracle import NOTHING, Verdict
+from contract_tests.strategies import ADMIN, NON_STAFF, TOKEN, UNAUTHENTICATED, Credential
+
+
+@dataclass
+class Call:
+    """One request the suite sent, and everything a check needs to judge the answer."""
+
+    request: Request
+    response: Response
+    sent_at: float
+    received_at: float
+    credential: Credential
+    verdict: Verdict
+    label: str
+    contract: Contract
+    clock_skew: float
+
+    def json(self) -> Any:
+        """The response body as JSON, or NOTHING."""
+        try:
+            return self.response.json()
+        except (ValueError, UnicodeDecodeError):
+            return NOTHING
+
+    @property
+    def created(self) -> bool:
+        return self.response.status == self.contract.success
+
+
+Run = Callable[[Call], str | None]
+Applies = Callable[[Call], bool]
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    family: str
+    description: str
+    run: Run | None  # None: judged over the whole run, not per call
+    applies: Applies
+    needs: tuple[str, ...] = ()  # options without which it cannot run
+
+
+CHECKS: list[Check] = []
+
+
+def check(
+    family: str, description: str, applies: Applies, needs: tuple[str, ...] = ()
+) -> Callable[[Run], Run]:
+    def register(run: Run) -> Run:
+        CHECKS.append(Check(run.__name__, family, description, run, applies, needs))
+        return run
+
+    return register
+
+
+def run_level(name: str, family: str, description: str, needs: tuple[str, ...] = ()) -> None:
+    CHECKS.append(Check(name, family, description, None, lambda call: False, needs))
+
+
+def _always(call: Call) -> bool:
+    return True
+
+
+def _documented(call: Call) -> bool:
+    return call.contract.documented(call.response.status)
+
+
+def _created(call: Call) -> bool:
+    return call.verdict.valid is True and call.created and isinstance(call.json(), dict)
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+# --- 1. conformance ----------------------------------------------------------------------
+
+
+@check("conformance", "no response is a 5xx, ever", _always)
+def not_a_server_error(call: Call) -> str | None:
+    if call.response.status >= 500:
+        return f"server error {call.response.status}"
+    return None
+
+
+@check("conformance", "every status code is one the spec documents", _always)
+def status_code_conformance(call: Call) -> str | None:
+    if not call.contract.documented(call.response.status):
+        documented = ", ".join(str(s) for s in call.contract.statuses)
+        return f"status {call.response.status} is not documented (documented: {documented})"
+    return None
+
+
+@check("conformance", f"every documented response is {JSON}", _documented)
+def content_type_conformance(call: Call) -> str | None:
+    media = call.response.content_type.split(";")[0].strip().lower()
+    if media != JSON:
+        return f"Content-Type is {call.response.content_type or '(none)'!r}, not {JSON}"
+    return None
+
+
+@check("conformance", "every body matches the spec's schema for its status", _documented)
+def response_schema_conformance(call: Call) -> str | None:
+    body = call.json()
+    if body is NOTHING:
+        return f"the {call.response.status} body is not JSON"
+    errors = call.contract.response_errors(call.response.status, body)
+    if errors:
+        return f"the {call.response.status} body breaks its schema: " + "; ".join(errors[:3])
+    return None
+
+
+@check("conformance", "every header the spec requires for a status is sent", _documented)
+def response_headers_conformance(call: Call) -> str | None:
+    missing = [
+        name
+        for name in call.contract.required_headers(call.response.status)
+        if name.lower() not in call.response.headers
+    ]
+    if missing:
+        return f"{call.response.status} without the required header(s) {', '.join(missing)}"
+    return None
+
+
+# --- 2. positive data acceptance -------------------------------------------------------------
+
+
+@check(
+    "positive-data-acceptance",
+    "every valid body sent with --token is created",
+    lambda call: call.verdict.valid is True and call.credential.kind == TOKEN,
+)
+def positive_data_acceptance(call: Call) -> str | None:
+    if not call.created:
+        return f"a valid body got {call.response.status}, not {call.contract.success}"
+    return None
+
+
+# --- 3. echo ---------------------------------------------------------------------------
+
+
+def _same(a: Any, b: Any) -> bool:
+    # JSON true is not 1, and 1 is not 1.0 for a string field: compare types too.
+    return type(a) is type(b) and a == b
+
+
+@check("echo", "every sent field comes back exactly; unsent ones as the spec says", _created)
+def echo(call: Call) -> str | None:
+    body, sent = call.json(), call.verdict.body
+    for name in call.contract.fields:
+        expected = sent[name] if name in sent else call.contract.unsent_values.get(name, NOTHING)
+        if expected is NOTHING:
+            continue
+        if name not in body:
+            return f"{name!r} is missing from the {call.response.status} body"
+        if not _same(body[name], expected):
+            how = "sent" if name in sent else "expected for an unsent field"
+            return f"{name!r} came back as {_short(body[name])}; {_short(expected)} was {how}"
+    return None
+
+
+# --- 4. server-set values ----------------------------------------------------------------
+
+
+@check(
+    "server-set-values",
+    "a created contact has an integer id and the spec's creation values",
+    _created,
+)
+def server_set_values(call: Call) -> str | None:
+    body = call.json()
+    for name in call.contract.id_fields:
+        value = body.get(name, NOTHING)
+        if type(value) is not int:
+            shown = _short(value) if value is not NOTHING else "missing"
+            return f"{name!r} is {shown}, not an integer"
+    for name, expected in call.contract.creation_values.items():
+        if name not in body:
+            return f"{name!r} is missing"
+        if not _same(body[name], expected):
+            return f"{name!r} is {_short(body[name])} on creation, not {_short(expected)}"
+    return None
+
+
+@check(
+    "server-set-values",
+    "timestamps are RFC 3339 with a time zone, equal on creation, near the tester's clock",
+    _created,
+)
+def timestamps(call: Call) -> str | None:
+    body = call.json()
+    instants = {}
+    for name in call.contract.timestamp_fields:
+        value = body.get(name)
+        instant = parse_rfc3339(value) if isinstance(value, str) else None
+        if instant is None:
+            return f"{name!r} is {_short(value)}, not an RFC 3339 date-time with a time zone"
+        instants[name] = instant
+    if len(set(instants.values())) > 1:
+        shown = ", ".join(f"{n}={body[n]}" for n in instants)
+        return f"the timestamps differ on creation: {shown}"
+    skew = call.clock_skew
+    for name, instant in instants.items():
+        at = instant.timestamp()
+        if not call.sent_at - skew <= at <= call.received_at + skew:
+            off = at - call.received_at if at > call.received_at else at - call.sent_at
+            return f"{name!r} is {off:+.0f} s from the tester's clock (allowed: {skew:g} s)"
+    return None
+
+
+run_level(
+    "unique_ids",
+    "server-set-values",
+    "every created contact's id is unique across the whole run",
+)
+
+
+# --- 5. negative data rejection ----------------------------------------------------------
+
+
+@check(
+    "negative-data-rejection",
+    "every invalid request gets its documented 4xx, never a 201",
+    lambda call: call.verdict.valid is False and call.credential.kind in (TOKEN, ADMIN),
+)
+def negative_data_rejection(call: Call) -> str | None:
+    status = call.response.status
+    if status not in call.verdict.expected:
+        expected = " or ".join(str(s) for s in sorted(call.verdict.expected))
+        return f"an invalid request ({call.verdict.reason}) got {status}, not {expected}"
+    return None
+
+
+# --- 6. the auth matrix -------------------------------------------------------------------
+
+
+@check(
+    "auth",
+    "no header, another scheme, no key or an unknown key get 401 with WWW-Authenticate",
+    lambda call: call.credential.kind in UNAUTHENTICATED and call.verdict.valid is True,
+)
+def authentication_required(call: Call) -> str | None:
+    if call.response.status != 401:
+        return f"{call.credential.label} got {call.response.status}, not 401"
+    if "www-authenticate" not in call.response.headers:
+        return f"{call.credential.label} got 401 without WWW-Authenticate"
+    return None
+
+
+@check(
+    "auth",
+    "a request without valid credentials gets 401 even when its body is invalid",
+    lambda call: call.credential.kind in UNAUTHENTICATED and call.verdict.valid is False,
+)
+def authentication_before_validation(call: Call) -> str | None:
+    if call.response.status != 401:
+        return (
+            f"{call.credential.label} with an invalid body ({call.verdict.reason}) got "
+            f"{call.response.status}, not 401"
+        )
+    return None
+
+
+@check(
+    "auth",
+    "a key without the spec's roles gets 403",
+    lambda call: call.credential.kind == NON_STAFF and call.verdict.valid is True,
+    needs=("non_staff_token",),
+)
+def permission_enforced(call: Call) -> str | None:
+    if call.response.status != 403:
+        return f"a key without permission got {call.response.status}, not 403"
+    return None
+
+
+@check(
+    "auth",
+    "a valid body sent with --admin-token is created",
+    lambda call: call.verdict.valid is True and call.credential.kind == ADMIN,
+    needs=("admin_token",),
+)
+def admin_key_accepted(call: Call) -> str | None:
+    if not call.created:
+        status, success = call.response.status, call.contract.success
+        return f"a valid body sent with the admin key got {status}, not {success}"
+    return None
+
+
+# --- 7. status-code coverage --------------------------------------------------------------
+
+run_level(
+    "status_code_coverage",
+    "status-code-coverage",
+    "the client-facing status codes (success, 400, 401; 403 with --non-staff-token) were all seen",
+)
+
+
+def by_name() -> dict[str, Check]:
+    return {c.name: c for c in CHECKS}
+
+
+def evaluate(call: Call) -> tuple[list[Check], list[tuple[Check, str]]]:
+    """The per-call checks that apply to this call, and those that fail with their messages."""
+    applied, failed = [], []
+    for c in CHECKS:
+        if c.run is not None and c.applies(call):
+            applied.append(c)
+            message = c.run(call)
+            if message is not None:
+                failed.append((c, message))
+    return applied, failed

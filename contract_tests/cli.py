@@ -1,0 +1,143 @@
+"""contacts-contract: run the contract suite from the command line.
+
+Exit codes: 0 the contract holds; 1 violations found; 2 usage or configuration error;
+3 target unreachable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from typing import NoReturn, TextIO
+
+from contract_tests import __version__
+from contract_tests.config import ENV_PREFIX, OPTIONS, Config, ConfigError, build
+from contract_tests.http import TargetLost, TargetUnreachable
+from contract_tests.report import terminal, write
+from contract_tests.runner import Progress, run
+
+OK, VIOLATIONS, USAGE, UNREACHABLE = 0, 1, 2, 3
+PROG = "contacts-contract"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line, no usage dump: the message names the option.
+        self.exit(USAGE, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="Check a Contacts API backend against its OpenAPI contract. It creates "
+        "records: point it at a disposable environment. Without --base-url it tests the "
+        f"embedded mock. Every option can also be set with {ENV_PREFIX}<NAME>.",
+    )
+    for option in OPTIONS:
+        help_text = f"{option.help} [{option.env}]"
+        if option.flag:
+            parser.add_argument(option.flag_name, action="store_true", default=None, help=help_text)
+        else:
+            parser.add_argument(
+                option.flag_name, metavar=option.metavar, default=None, help=help_text
+            )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return parser
+
+
+class LineProgress:
+    """Plain lines, one per phase: for CI logs."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.started: dict[str, float] = {}
+        self.lock = threading.Lock()
+
+    def __call__(self, event: str, phase: str, count: int) -> None:
+        with self.lock:
+            if event == "start":
+                self.started[phase] = time.monotonic()
+            elif event == "done":
+                took = time.monotonic() - self.started.get(phase, time.monotonic())
+                print(f"{phase}: {count} requests in {took:.1f} s", file=self.stream, flush=True)
+
+
+class TerminalProgress:
+    """One status line, redrawn in place: for people at a terminal."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.counts: dict[str, int] = {}
+        self.done: set[str] = set()
+        self.started = time.monotonic()
+        self.drawn = 0.0
+        self.lock = threading.Lock()
+
+    def __call__(self, event: str, phase: str, count: int) -> None:
+        with self.lock:
+            self.counts[phase] = count
+            if event == "done":
+                self.done.add(phase)
+            now = time.monotonic()
+            if event == "tick" and now - self.drawn < 0.1:
+                return
+            self.drawn = now
+            running = [f"{name} {n}" for name, n in self.counts.items() if name not in self.done]
+            line = " · ".join(
+                [
+                    f"{now - self.started:5.1f} s",
+                    f"{sum(self.counts.values())} requests",
+                    f"{len(self.done)} phase(s) done",
+                    *running,
+                ]
+            )
+            width = shutil.get_terminal_size().columns - 1
+            self.stream.write("\r\x1b[K" + line[:width])
+            self.stream.flush()
+
+    def clear(self) -> None:
+        self.stream.write("\r\x1b[K")
+        self.stream.flush()
+
+
+def parse_config(argv: Sequence[str] | None) -> Config:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return build(vars(args))
+    except ConfigError as error:
+        parser.error(str(error))
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    config = parse_config(argv)
+    progress: Progress
+    interactive = sys.stderr.isatty()
+    progress = TerminalProgress(sys.stderr) if interactive else LineProgress(sys.stderr)
+    try:
+        outcome = run(config, progress)
+    except (TargetUnreachable, TargetLost) as error:
+        if isinstance(progress, TerminalProgress):
+            progress.clear()
+        print(f"{PROG}: {error}", file=sys.stderr)
+        raise SystemExit(UNREACHABLE) from None
+    except KeyboardInterrupt:
+        print(f"\n{PROG}: interrupted", file=sys.stderr)
+        raise SystemExit(130) from None
+    if isinstance(progress, TerminalProgress):
+        progress.clear()
+    print(terminal(outcome))
+    try:
+        write(outcome, config.junit_xml, config.report)
+    except OSError as error:
+        print(f"{PROG}: error: cannot write {error.filename}: {error.strerror}", file=sys.stderr)
+        raise SystemExit(USAGE) from None
+    raise SystemExit(OK if outcome.ok else VIOLATIONS)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

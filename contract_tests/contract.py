@@ -1,0 +1,231 @@
+"""What the suite knows of the contract: everything read from the packaged spec.
+
+Field names, limits, roles, status codes and the values a created contact must carry
+all come from `mock_server.spec`; nothing here names a field of the contract.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from http import HTTPStatus
+from typing import Any
+
+from jsonschema import Draft4Validator
+
+from mock_server.spec import Operation, load_spec, operation
+
+JSON = "application/json"
+
+# RFC 3339's date-time (section 5.6): a time zone is required.
+RFC3339 = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
+)
+
+
+def parse_rfc3339(value: str) -> datetime | None:
+    """The instant an RFC 3339 date-time names, or None when it is not one (or has no zone)."""
+    match = RFC3339.match(value)
+    if match is None:
+        return None
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    micro = (fraction or ".0")[1:7].ljust(6, "0")
+    offset = "+00:00" if zone in ("Z", "z") else zone
+    # A leap second (:60) is valid RFC 3339; datetime cannot hold it.
+    second = "59" if second == "60" else second
+    text = f"{year}-{month}-{day}T{hour}:{minute}:{second}.{micro}{offset}"
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+# An address every email validator accepts: an ASCII dot-atom of at most 64 characters,
+# "@", dotted host labels, a top-level domain of letters. The spec asks for `format: email`
+# plus a looser pattern; validators disagree on what `format: email` allows beyond this
+# (Unicode, quoted parts, one-letter top-level domains), so the suite leaves such
+# addresses open rather than fail a backend whose validator is stricter than the mock's.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+PLAIN_EMAIL = re.compile(rf"^{_ATEXT}(?:\.{_ATEXT})*@(?:{_LABEL}\.)+[A-Za-z]{{2,63}}$")
+
+
+def plain_email(value: str) -> bool:
+    local, _, _ = value.partition("@")
+    return len(local) <= 64 and PLAIN_EMAIL.match(value) is not None
+
+
+@dataclass(frozen=True)
+class Field:
+    """One property of the request body, with the limits its schema sets."""
+
+    name: str
+    schema: dict[str, Any]
+    required: bool
+    min_length: int
+    max_length: int
+    is_email: bool
+
+    @property
+    def validator(self) -> Draft4Validator:
+        return _validator(json.dumps(self.schema, sort_keys=True))
+
+    def accepts(self, value: Any) -> bool:
+        return bool(self.validator.is_valid(value))
+
+
+@cache
+def _validator(schema_json: str) -> Draft4Validator:
+    return Draft4Validator(json.loads(schema_json), format_checker=Draft4Validator.FORMAT_CHECKER)
+
+
+def _has_format(schema: dict[str, Any], name: str) -> bool:
+    if schema.get("format") == name:
+        return True
+    return any(_has_format(branch, name) for branch in schema.get("anyOf", []))
+
+
+class Contract:
+    """The operation under test, as the suite needs it."""
+
+    def __init__(self, op: Operation) -> None:
+        self.operation = op
+        self.path = op.path
+        self.method = op.method
+        request = op.request_schema
+        self.fields = {
+            name: Field(
+                name=name,
+                schema=schema,
+                required=name in op.required_fields,
+                min_length=int(schema.get("minLength", 0)),
+                max_length=int(schema["maxLength"]),
+                is_email=_has_format(schema, "email"),
+            )
+            for name, schema in request["properties"].items()
+        }
+        self.request_validator = _validator(json.dumps(request, sort_keys=True))
+        self.success = op.success.status
+        self.statuses = tuple(sorted(op.responses))
+        self.descriptions = _descriptions(op)
+        self.max_body_bytes = op.max_body_bytes
+        self.auth_header = op.auth_header
+        self._response_validators = {
+            status: _validator(json.dumps(r.schema, sort_keys=True))
+            for status, r in op.responses.items()
+        }
+        created = op.success.schema
+        self.response_fields = tuple(created["properties"])
+        server = {
+            name: schema
+            for name, schema in created["properties"].items()
+            if name not in self.fields
+        }
+        # The id: the server-set integer. Timestamps: server-set date-times that are never
+        # null. Every other server-set field must hold, on creation, the one value all the
+        # spec's 201 examples agree on (for example false, or null until viewed).
+        self.id_fields = tuple(n for n, s in server.items() if s.get("type") == "integer")
+        self.timestamp_fields = tuple(
+            n for n, s in server.items() if s.get("format") == "date-time" and s["type"] == "string"
+        )
+        examples = _success_examples(op)
+        self.creation_values = {
+            name: examples[0][name]
+            for name in server
+            if name not in self.id_fields
+            and name not in self.timestamp_fields
+            and examples
+            and all(name in e and e[name] == examples[0][name] for e in examples)
+        }
+        self.unsent_values = _unsent_values(op, tuple(self.fields))
+
+    @property
+    def required_fields(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields.values() if f.required)
+
+    @property
+    def optional_fields(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields.values() if not f.required)
+
+    def open_question(self, body: dict[str, Any]) -> str | None:
+        """Why the spec leaves a schema-valid body open, if it does (see PLAIN_EMAIL)."""
+        for f in self.fields.values():
+            value = body.get(f.name)
+            if f.is_email and isinstance(value, str) and value and not plain_email(value):
+                return f"{f.name} {value!r}: validators of format: email disagree on it"
+        return None
+
+    def body_errors(self, body: Any) -> list[str]:
+        """Why a parsed JSON body breaks the request schema; [] when it is valid."""
+        return [
+            f"{'/'.join(str(p) for p in e.path) or 'body'}: {e.message}"
+            for e in self.request_validator.iter_errors(body)
+        ]
+
+    def response_errors(self, status: int, body: Any) -> list[str]:
+        validator = self._response_validators.get(status)
+        if validator is None:
+            return []
+        return [
+            f"{'/'.join(str(p) for p in e.path) or 'body'}: {e.message}"
+            for e in validator.iter_errors(body)
+        ]
+
+    def required_headers(self, status: int) -> tuple[str, ...]:
+        response = self.operation.responses.get(status)
+        return tuple(response.headers) if response else ()
+
+    def documented(self, status: int) -> bool:
+        return status in self.operation.responses
+
+
+def _descriptions(op: Operation) -> dict[int, str]:
+    raw = _raw_operation(op)["responses"]
+    return {int(code): str(r.get("description", "")).strip() for code, r in raw.items()}
+
+
+def _raw_operation(op: Operation) -> dict[str, Any]:
+    raw: dict[str, Any] = load_spec()["paths"][op.path][op.method.lower()]
+    return raw
+
+
+def _examples(media: dict[str, Any]) -> dict[str, Any]:
+    return {name: e["value"] for name, e in media.get("examples", {}).items() if "value" in e}
+
+
+def _success_examples(op: Operation) -> list[dict[str, Any]]:
+    raw = _raw_operation(op)["responses"][str(op.success.status)]
+    return list(_examples(raw.get("content", {}).get(JSON, {})).values())
+
+
+def _unsent_values(op: Operation, fields: tuple[str, ...]) -> dict[str, Any]:
+    """What an unsent optional field comes back as, read from paired examples: a request
+    example and the 201 example of the same name show the field left out and its value."""
+    raw = _raw_operation(op)
+    sent = _examples(raw["requestBody"]["content"][JSON])
+    created = _examples(raw["responses"][str(op.success.status)].get("content", {}).get(JSON, {}))
+    values: dict[str, Any] = {}
+    for name, request in sent.items():
+        response = created.get(name)
+        if response is None:
+            continue
+        for field in fields:
+            if field not in request and field in response:
+                values.setdefault(field, response[field])
+    return values
+
+
+@cache
+def contract() -> Contract:
+    """The Create Contact operation of the packaged spec."""
+    return Contract(operation())
+
+
+def status_name(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""

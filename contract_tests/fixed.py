@@ -1,0 +1,103 @@
+"""The fixed examples every run sends, whatever its budget: the spec's own request
+examples, then one request per rule of the spec (each field at its limits, with Unicode,
+with surrounding whitespace; then one defect at a time), and a body over the size limit.
+
+Failures among them are reported as sent: they are built minimal, on the spec's
+smallest example, so there is nothing to shrink.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from contract_tests.contract import JSON, Contract
+from contract_tests.strategies import (
+    MALFORMED,
+    WRONG_CONTENT_TYPES,
+    Payload,
+    as_json,
+    javascript_literal,
+    json_type,
+    long_email,
+    malformed,
+    repeat,
+    with_field,
+    without_field,
+    wrong_content_type,
+)
+from mock_server.spec import load_spec
+
+
+def example_payloads(contract: Contract) -> list[Payload]:
+    """The spec's own request examples, valid JSON, as the document meant them."""
+    operation = load_spec()["paths"][contract.path][contract.method.lower()]
+    media = operation["requestBody"]["content"][JSON]
+    return [
+        Payload(as_json(e["value"]), JSON, f"the spec's example {name!r}")
+        for name, e in media.get("examples", {}).items()
+        if "value" in e
+    ]
+
+
+def oversized(contract: Contract) -> Payload:
+    """A JSON body one byte over the size limit."""
+    required = contract.required_fields[0].name
+    head = f'{{"{required}": "'.encode()
+    filler = b"x" * (contract.max_body_bytes + 1 - len(head) - 2)
+    return Payload(head + filler + b'"}', JSON, f"a body over {contract.max_body_bytes} bytes")
+
+
+# Values at the edges of what the spec allows, for the fixed examples.
+_UNICODE = "Grüße, Zoë — 東京 🎉"
+_MIXED_CASE_EMAIL = "John.O'Neil+Contact@Example.COM"
+
+
+def boundary_payloads(contract: Contract) -> list[Payload]:
+    """One request per rule of the spec, built on its smallest example: every field at its
+    length limits, with Unicode, with surrounding whitespace; then one defect at a time.
+    These run every time, whatever the budget, so every limit is tested on every run."""
+    examples = example_payloads(contract)
+    base: dict[str, Any] = json.loads(min(examples, key=lambda p: len(p.body)).body)
+    full: dict[str, Any] = json.loads(examples[0].body)
+    out = [*examples, Payload(javascript_literal(full), JSON, "the document's example as written")]
+
+    def add(body: Any, label: str, content_type: str | None = JSON) -> None:
+        out.append(Payload(as_json(body), content_type, label))
+
+    for f in contract.fields.values():
+        valid = [
+            (repeat("x", f.max_length), f"{f.name} at its maximum length"),
+            (repeat("é", f.max_length), f"{f.name} at its maximum length, not ASCII"),
+            (_UNICODE[: f.max_length], f"{f.name} in Unicode"),
+            (f"  {_UNICODE}\t"[: f.max_length], f"{f.name} with surrounding whitespace"),
+        ]
+        if f.is_email:
+            valid = [(_MIXED_CASE_EMAIL, f"{f.name} in mixed case"), ("", f"{f.name} empty")]
+            valid.append((long_email(f.max_length), f"{f.name} at its maximum length"))
+        for value, label in valid:
+            if f.accepts(value):
+                add(with_field(base, f.name, value), label)
+        invalid: list[tuple[Any, str]] = [
+            (None, f"{f.name} null"),
+            (1, f"{f.name} a number"),
+            ([], f"{f.name} a list"),
+            (repeat("x", f.max_length + 1), f"{f.name} one over its maximum length"),
+            ("a\x00b", f"{f.name} with a NUL character"),
+            ("", f"{f.name} empty"),
+            (" \t", f"{f.name} blank"),
+            ("not-an-email", f"{f.name} not an email address"),
+            ("a b@example.com", f"{f.name} with a space"),
+        ]
+        for wrong, label in invalid:
+            if not f.accepts(wrong):
+                add(with_field(base, f.name, wrong), label)
+        if f.required:
+            add(without_field(base, f.name), f"{f.name} missing")
+        add(with_field(base, f.name.upper(), "x"), f"unknown property {f.name.upper()!r}")
+    for other in ([], [base], "x", 1, True, None):
+        add(other, f"a JSON {json_type(other)}, not an object")
+    out += [Payload(malformed(base, how, 3), JSON, f"malformed JSON ({how})") for how in MALFORMED]
+    out += [wrong_content_type(base, ct) for ct in WRONG_CONTENT_TYPES]
+    out.append(oversized(contract))
+    return out

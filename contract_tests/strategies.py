@@ -1,0 +1,446 @@
+"""Hypothesis strategies for what Schemathesis does not generate on its own.
+
+Valid bodies: every subset of the optional fields, any Unicode, surrounding whitespace,
+lengths at the spec's limits. Invalid requests: one defect each (a missing or blank
+required field, a wrong type, null, an overlong string, a bad email, an unknown
+property, JSON that is not an object, malformed JSON, a wrong content type).
+Credentials: the ways a request can fail authentication.
+
+Every strategy is built from the spec's fields and limits; none names a field. Whether
+a generated request is valid is decided later, by the spec's schema (see `oracle`), never
+by which strategy made it.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import string
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+from urllib.parse import urlencode
+
+from hypothesis import strategies as st
+
+from contract_tests.contract import JSON, Contract, Field
+from mock_server.spec import load_spec
+
+
+@dataclass(frozen=True)
+class Credential:
+    """What goes in the Authorization header (None: no header), and what it stands for."""
+
+    kind: str
+    header: str | None
+    label: str
+
+
+@dataclass(frozen=True)
+class Payload:
+    """A request body as sent: raw bytes, a content type (None: no header), what it is."""
+
+    body: bytes
+    content_type: str | None
+    label: str
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One request to send: a payload with a credential."""
+
+    payload: Payload
+    credential: Credential
+
+
+# Credential kinds. The allowed ones carry a key given on the command line.
+TOKEN, ADMIN, NON_STAFF = "token", "admin", "non-staff"
+NO_HEADER, OTHER_SCHEME, NO_KEY, UNKNOWN_KEY, SPACES = (
+    "no-header",
+    "other-scheme",
+    "no-key",
+    "unknown-key",
+    "key-with-spaces",
+)
+UNAUTHENTICATED = (NO_HEADER, OTHER_SCHEME, NO_KEY, UNKNOWN_KEY, SPACES)
+SCHEME = "Token"
+
+
+def credential(kind: str, key: str | None = None) -> Credential:
+    """The credential of a kind; `key` is the key to send (the real one, or a made-up one)."""
+    match kind:
+        case "token" | "admin" | "non-staff":
+            return Credential(kind, f"{SCHEME} {key}", f"{kind} key")
+        case "no-header":
+            return Credential(kind, None, "no Authorization header")
+        case "other-scheme":
+            return Credential(kind, f"Bearer {key}", "the key with the Bearer scheme")
+        case "no-key":
+            return Credential(kind, SCHEME, f'"{SCHEME}" with no key')
+        case "unknown-key":
+            return Credential(kind, f"{SCHEME} {key}", "a key that belongs to no account")
+        case "key-with-spaces":
+            return Credential(kind, f"{SCHEME} {key} {key}", "a key with a space in it")
+    raise ValueError(f"unknown credential kind {kind!r}")
+
+
+def unauthenticated(token: str, known: frozenset[str]) -> st.SearchStrategy[Credential]:
+    """Credentials that must get 401: no header, another scheme, no key, an unknown key."""
+    unknown = st.text(string.ascii_letters + string.digits + "-_.", min_size=1, max_size=40)
+    unknown = unknown.map(lambda k: f"unknown-{k}").filter(lambda k: k not in known)
+    return st.one_of(
+        st.just(credential(NO_HEADER)),
+        st.just(credential(OTHER_SCHEME, token)),
+        st.just(credential(NO_KEY)),
+        unknown.map(lambda k: credential(UNKNOWN_KEY, k)),
+        unknown.map(lambda k: credential(SPACES, k)),
+    )
+
+
+def either(*strategies: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """One of the strategies, each chosen equally often.
+
+    `st.one_of` flattens nested one_ofs into one list of branches, so a strategy made of
+    many kinds would crowd out a simple one; this keeps the weights as written.
+    """
+    return st.integers(0, len(strategies) - 1).flatmap(lambda i: strategies[i])
+
+
+# --- strings --------------------------------------------------------------------------
+
+_PRINTABLE = string.ascii_letters + string.digits + string.punctuation + " "
+# Any code point but NUL (which the spec forbids) and lone surrogates (not valid Unicode).
+_ANY = st.characters(exclude_categories=["Cs"], exclude_characters="\x00")
+_CHARS = st.one_of(st.sampled_from(_PRINTABLE), _ANY, st.sampled_from(" \t\n\r\u00a0\u2003"))
+_PADS = ("", " ", "  ", "\t", "\n", " \r\n")
+
+
+def repeat(unit: str, length: int) -> str:
+    """A string of exactly `length` characters: cheap to generate at any size, and it
+    shrinks to a short unit."""
+    return (unit * (length // len(unit) + 1))[:length]
+
+
+def _lengths(low: int, high: int) -> st.SearchStrategy[int]:
+    """Lengths between low and high, often exactly at the limits.
+
+    The plain range comes first: a failure found at a limit then still shrinks to the
+    shortest length that fails.
+    """
+    return st.one_of(st.integers(low, high), st.sampled_from(sorted({high, max(low, high - 1)})))
+
+
+def strings(low: int, high: int) -> st.SearchStrategy[str]:
+    short = st.text(_CHARS, min_size=low, max_size=min(high, 24))
+    padded = st.builds(
+        lambda a, s, b: a + s + b, st.sampled_from(_PADS), short, st.sampled_from(_PADS)
+    )
+    long = st.builds(repeat, st.text(_CHARS, min_size=1, max_size=4), _lengths(max(low, 1), high))
+    return st.one_of(short, padded, long)
+
+
+_LOCAL = string.ascii_letters + string.digits + "._%+-" + "éüßÄжŁ"
+_LABEL = string.ascii_letters + string.digits + "-" + "äöñ"
+
+
+def emails(high: int) -> st.SearchStrategy[str]:
+    """Addresses of the form local@domain.tld, mixed case, sometimes not ASCII (which the
+    oracle leaves open, see contract.PLAIN_EMAIL), sometimes up to the length limit."""
+    address = st.builds(
+        lambda local, labels, tld: f"{local}@{'.'.join(labels)}.{tld}",
+        st.text(_LOCAL, min_size=1, max_size=16),
+        st.lists(st.text(_LABEL, min_size=1, max_size=12), min_size=1, max_size=2),
+        st.text(string.ascii_letters, min_size=2, max_size=6),
+    )
+    return st.one_of(address, _lengths(24, high).map(long_email))
+
+
+def long_email(length: int) -> str:
+    """A plain address of exactly `length` characters: a short local part and a long host
+    name of 63-character labels, so that no validator's part limits are passed."""
+    local, tld = "John.Doe", "example"
+    room = length - len(local) - 1 - len(tld)
+    labels = []
+    while room > 1:
+        size = min(63, room - 1)
+        labels.append(repeat("a", size))
+        room -= size + 1
+    host = ".".join([*labels, tld])
+    return repeat("x", room) + local + "@" + host if room > 0 else f"{local}@{host}"
+
+
+def field_values(field: Field) -> st.SearchStrategy[str]:
+    """Values the field's schema accepts."""
+    values = strings(field.min_length, field.max_length)
+    if field.is_email:
+        values = st.one_of(emails(field.max_length), st.just(""))
+    return values.filter(field.accepts)
+
+
+# --- valid bodies ----------------------------------------------------------------------
+
+
+_ABSENT = object()
+
+
+def _present(body: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in body.items() if v is not _ABSENT}
+
+
+def valid_objects(contract: Contract) -> st.SearchStrategy[dict[str, Any]]:
+    """Bodies with every required field and any subset of the optional ones.
+
+    Each optional field is "absent or a value" on its own, rather than fixed_dictionaries'
+    `optional=`, so that shrinking drops every field a failure does not need.
+    """
+    return st.fixed_dictionaries(
+        {
+            f.name: field_values(f) if f.required else st.one_of(st.just(_ABSENT), field_values(f))
+            for f in contract.fields.values()
+        }
+    ).map(_present)
+
+
+def as_json(body: Any, ascii_only: bool = False) -> bytes:
+    return json.dumps(body, ensure_ascii=ascii_only).encode("utf-8")
+
+
+def valid_payloads(contract: Contract) -> st.SearchStrategy[Payload]:
+    return valid_objects(contract).map(lambda b: Payload(as_json(b), JSON, "a valid body"))
+
+
+# --- invalid requests ------------------------------------------------------------------
+
+
+def json_type(value: Any) -> str:
+    """The JSON name of a value's type."""
+    if value is None:
+        return "null"
+    names = {bool: "boolean", int: "number", float: "number", str: "string", list: "array"}
+    return names.get(type(value), "object")
+
+
+def with_field(body: dict[str, Any], name: str, value: Any) -> dict[str, Any]:
+    return {**body, name: value}
+
+
+def without_field(body: dict[str, Any], name: str) -> dict[str, Any]:
+    return {k: v for k, v in body.items() if k != name}
+
+
+def _mutate(
+    bodies: st.SearchStrategy[dict[str, Any]],
+    fields: list[Field],
+    values: Callable[[Field], st.SearchStrategy[Any]],
+    label: str,
+) -> st.SearchStrategy[Payload]:
+    """A valid body with one field set to a value from `values(field)`."""
+    if not fields:
+        return st.nothing()
+    return st.sampled_from(fields).flatmap(
+        lambda f: st.builds(
+            lambda body, value: Payload(
+                as_json(with_field(body, f.name, value)), JSON, f"{label} ({f.name})"
+            ),
+            bodies,
+            values(f),
+        )
+    )
+
+
+_WRONG_TYPES = st.one_of(
+    st.integers(-(2**63), 2**63),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.booleans(),
+    st.lists(st.text(max_size=5), max_size=3),
+    st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=2),
+)
+_BAD_EMAILS = st.one_of(
+    st.sampled_from(
+        [
+            "plainaddress",
+            "a@b",
+            "@example.com",
+            "john@",
+            "a b@c.de",
+            "a@b@c.de",
+            "a@b .de",
+            "a@.",
+            "x@y.",
+        ]
+    ),
+    st.text(_PRINTABLE, min_size=1, max_size=30),
+)
+_BLANKS = ("", " ", "\t", "\n", "   ", " \r\n ")
+
+
+def _unknown_names(contract: Contract) -> st.SearchStrategy[str]:
+    """Property names the contract does not define: typos of its fields, or anything."""
+    typos = [
+        variant
+        for name in contract.fields
+        for variant in (name.replace("_", ""), name.upper(), name + "s", name.replace("_", "-"))
+    ]
+    return st.one_of(st.sampled_from(typos), st.text(min_size=1, max_size=20)).filter(
+        lambda n: n not in contract.fields
+    )
+
+
+def javascript_literal(body: dict[str, Any]) -> bytes:
+    """The vendor document's mistake: an object literal with unquoted keys."""
+    return ("{" + ", ".join(f"{k}: {json.dumps(v)}" for k, v in body.items()) + "}").encode()
+
+
+def malformed(body: dict[str, Any], how: str, cut: int) -> bytes:
+    text = as_json(body)
+    match how:
+        case "truncated":
+            return text[: 1 + cut % (len(text) - 1)]
+        case "javascript":
+            return javascript_literal(body)
+        case "single quotes":
+            return text.replace(b'"', b"'")
+        case "trailing comma":
+            return text[:-1] + b",}"
+        case "NaN":
+            return text[:-1] + b', "x": NaN}'
+        case "not UTF-8":
+            return text[:-1] + b', "x": "\xff\xfe"}'
+        case "comment":
+            return b"// contact\n" + text
+        case "empty":
+            return b""
+    return b" \n"
+
+
+MALFORMED = (
+    "truncated",
+    "javascript",
+    "single quotes",
+    "trailing comma",
+    "NaN",
+    "not UTF-8",
+    "comment",
+    "empty",
+    "whitespace",
+)
+WRONG_CONTENT_TYPES = (
+    "text/plain",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=x",
+    "application/xml",
+    None,
+)
+
+
+def wrong_content_type(body: dict[str, Any], content_type: str | None) -> Payload:
+    raw = as_json(body)
+    if content_type == "application/x-www-form-urlencoded":
+        raw = urlencode(body).encode()  # what an HTML form would send
+    return Payload(raw, content_type, f"content type {content_type or '(none)'}")
+
+
+def invalid_payloads(contract: Contract) -> st.SearchStrategy[Payload]:
+    """Requests with one defect each; the oracle says which status each must get."""
+    bodies = valid_objects(contract)
+    fields = list(contract.fields.values())
+    blankable = [f for f in fields if not any(f.accepts(b) for b in _BLANKS)]
+    emails_ = [f for f in fields if f.is_email]
+    missing = [
+        st.builds(
+            lambda body, f=f: Payload(
+                as_json(without_field(body, f.name)), JSON, f"missing {f.name}"
+            ),
+            bodies,
+        )
+        for f in contract.required_fields
+    ]
+    return st.one_of(
+        *missing,
+        _mutate(bodies, blankable, lambda f: st.sampled_from(_BLANKS), "blank"),
+        _mutate(bodies, fields, lambda f: st.none(), "null"),
+        _mutate(bodies, fields, lambda f: _WRONG_TYPES, "wrong type"),
+        _mutate(
+            bodies,
+            fields,
+            lambda f: st.builds(
+                repeat,
+                st.text(_CHARS, min_size=1, max_size=3),
+                _lengths(f.max_length + 1, f.max_length + 50),
+            ),
+            "too long",
+        ),
+        _mutate(
+            bodies,
+            fields,
+            lambda f: st.builds(
+                lambda a, b: a + "\x00" + b, st.text(max_size=5), st.text(max_size=5)
+            ),
+            "NUL character",
+        ),
+        _mutate(
+            bodies, emails_, lambda f: _BAD_EMAILS.filter(lambda v: not f.accepts(v)), "bad email"
+        ),
+        st.builds(
+            lambda body, name, value: Payload(
+                as_json(with_field(body, name, value)), JSON, f"unknown property {name!r}"
+            ),
+            bodies,
+            _unknown_names(contract),
+            st.one_of(st.text(max_size=10), st.integers(), st.none()),
+        ),
+        st.one_of(
+            st.lists(bodies, max_size=2),
+            st.text(max_size=10),
+            st.integers(),
+            st.floats(allow_nan=False),
+            st.booleans(),
+            st.none(),
+        ).map(lambda v: Payload(as_json(v), JSON, f"a JSON {json_type(v)}, not an object")),
+        st.builds(
+            lambda body, how, cut: Payload(
+                malformed(body, how, cut), JSON, f"malformed JSON ({how})"
+            ),
+            bodies,
+            st.sampled_from(MALFORMED),
+            st.integers(0, 1000),
+        ),
+        st.builds(wrong_content_type, bodies, st.sampled_from(WRONG_CONTENT_TYPES)),
+    )
+
+
+# --- Schemathesis ----------------------------------------------------------------------
+
+
+@cache
+def _schemathesis_operation() -> Any:
+    import schemathesis
+
+    from contract_tests.contract import contract
+
+    schema = schemathesis.openapi.from_dict(copy.deepcopy(load_spec()))
+    c = contract()
+    return schema[c.path][c.method]
+
+
+def schemathesis_payloads(negative: bool) -> st.SearchStrategy[Payload]:
+    """Bodies Schemathesis generates from the spec: valid ones, or (negative) ones that
+    break the schema. Only the body is taken: credentials are the suite's own."""
+    from schemathesis import GenerationMode
+    from schemathesis.core import NOT_SET
+
+    mode = GenerationMode.NEGATIVE if negative else GenerationMode.POSITIVE
+    label = f"a Schemathesis {'negative' if negative else 'positive'} body"
+    # A fixed header keeps Schemathesis from spending examples on the Authorization header.
+    cases = _schemathesis_operation().as_strategy(mode, headers={"Authorization": "-"})
+
+    def payload(case: Any) -> Payload:
+        if case.body is NOT_SET:
+            return Payload(b"", None, label)
+        if isinstance(case.body, bytes):
+            return Payload(case.body, case.media_type or JSON, label)
+        return Payload(as_json(case.body, ascii_only=True), case.media_type or JSON, label)
+
+    payloads: st.SearchStrategy[Payload] = cases.map(payload)
+    return payloads

@@ -1,0 +1,24 @@
+"""The contract suite as pytest tests, one per check: `pytest --pyargs contract_tests`."""
+
+from __future__ import annotations
+
+import pytest
+
+from contract_tests.checks import CHECKS
+from contract_tests.report import failure_text
+from contract_tests.runner import FAILED, NOT_RUN, Outcome
+
+# The embedded mock's web framework warns about its own dependencies: not the user's concern.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+    pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`"),
+]
+
+
+@pytest.mark.parametrize("check", [c.name for c in CHECKS])
+def test_contract(contract_outcome: Outcome, check: str) -> None:
+    result = contract_outcome.result(check)
+    if result.state == NOT_RUN:
+        pytest.skip(f"not run: {result.note}")
+    if result.state == FAILED:
+        pytest.fail(failure_text(contract_outcome, result), pytrace=False)

@@ -1,0 +1,60 @@
+#!/usr/bin/env sh
+# Gate a backend release on the Contacts API contract.
+#
+# Installs the toolkit, waits (bounded) for the backend to answer, runs contacts-contract
+# with a JUnit report, and exits with its exit code: 0 the contract holds, 1 violations,
+# 2 usage or configuration error, 3 backend unreachable.
+#
+# The suite creates contacts: point it at a disposable environment, never production.
+#
+# Environment:
+#   CONTACTS_CONTRACT_BASE_URL   the backend (required), e.g. http://127.0.0.1:8000
+#   CONTACTS_CONTRACT_TOKEN      a Staff or Admin key (required); keep it in a CI secret
+#   CONTACTS_CONTRACT_*          any other option of contacts-contract (see its --help)
+#   GATE_INSTALL       what pip installs (default: contacts-api-toolkit); empty: already installed
+#   GATE_WAIT          seconds to wait for the backend to answer (default: 120)
+#   GATE_JUNIT         the JUnit XML report (default: contract-junit.xml)
+#   GATE_REPORT        the readable report (default: contract-report.md)
+#   PYTHON             the Python to use (default: python3)
+set -u
+
+python=${PYTHON:-python3}
+install=${GATE_INSTALL-contacts-api-toolkit}
+wait_seconds=${GATE_WAIT:-120}
+junit=${GATE_JUNIT:-contract-junit.xml}
+report=${GATE_REPORT:-contract-report.md}
+base_url=${CONTACTS_CONTRACT_BASE_URL:-}
+
+if [ -z "$base_url" ]; then
+    echo "gate: set CONTACTS_CONTRACT_BASE_URL to the backend to test" >&2
+    exit 2
+fi
+
+if [ -n "$install" ]; then
+    echo "gate: installing $install"
+    "$python" -m pip install --quiet "$install" || exit 2
+fi
+
+# Any HTTP answer counts (a 401 or 405 too): the backend is up.
+echo "gate: waiting up to ${wait_seconds} s for $base_url"
+"$python" - "$base_url" "$wait_seconds" <<'PY' || exit 3
+import sys, time, urllib.error, urllib.request
+
+url, limit = sys.argv[1], float(sys.argv[2])
+deadline = time.monotonic() + limit
+while True:
+    try:
+        urllib.request.urlopen(url, timeout=5).close()
+        break
+    except urllib.error.HTTPError:
+        break
+    except (urllib.error.URLError, OSError) as error:
+        if time.monotonic() >= deadline:
+            sys.exit(f"gate: {url} did not answer within {limit:g} s ({error})")
+        time.sleep(1)
+PY
+
+contacts-contract --junit-xml "$junit" --report "$report"
+status=$?
+echo "gate: contacts-contract exited with $status (JUnit: $junit, report: $report)"
+exit "$status"

@@ -1,0 +1,86 @@
+"""examples/ci: the gate script runs against a real mock process, and the CI jobs call it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.processes import free_port, running_mock
+
+CI = Path(__file__).resolve().parent.parent / "examples" / "ci"
+GATE = CI / "gate.sh"
+
+
+def gate(url: str, cwd: Path, **extra: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CONTACTS_CONTRACT_")}
+    env = {
+        **clean,
+        # The toolkit is already installed here: the gate skips its pip step.
+        "GATE_INSTALL": "",
+        "PYTHON": sys.executable,
+        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        "CONTACTS_CONTRACT_BASE_URL": url,
+        "CONTACTS_CONTRACT_TOKEN": "staff-token",
+        "CONTACTS_CONTRACT_ADMIN_TOKEN": "admin-token",
+        "CONTACTS_CONTRACT_NON_STAFF_TOKEN": "user-token",
+        "CONTACTS_CONTRACT_MAX_EXAMPLES": "10",
+        **extra,
+    }
+    return subprocess.run(
+        ["sh", str(GATE)], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_gate_passes_a_correct_backend_and_writes_the_reports(tmp_path: Path) -> None:
+    with running_mock() as mock:
+        url = mock.base_url
+        result = gate(url, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    cases = list(ET.parse(tmp_path / "contract-junit.xml").getroot().iter("testcase"))
+    assert len(cases) == 16
+    assert (tmp_path / "contract-report.md").read_text().startswith("# Contract test report")
+    assert "gate: contacts-contract exited with 0" in result.stdout
+
+
+def test_gate_fails_a_faulty_backend(tmp_path: Path) -> None:
+    with running_mock("--fault", "500-on-non-ascii") as mock:
+        url = mock.base_url
+        result = gate(url, tmp_path, GATE_JUNIT="out/junit.xml")
+    assert result.returncode == 1, result.stdout + result.stderr
+    junit = ET.parse(tmp_path / "out" / "junit.xml").getroot()
+    failed = [c.get("name") for c in junit.iter("testcase") if c.find("failure") is not None]
+    assert "not_a_server_error" in failed
+
+
+def test_gate_gives_up_on_a_backend_that_never_answers(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    result = gate(url, tmp_path, GATE_WAIT="1")
+    assert result.returncode == 3
+    assert f"gate: {url} did not answer within 1 s" in result.stderr
+    assert not (tmp_path / "contract-junit.xml").exists()
+
+
+def load(name: str) -> Any:
+    return yaml.safe_load((CI / name).read_text())
+
+
+def test_github_job_runs_the_gate_and_publishes_junit() -> None:
+    steps = load("github-actions.yml")["jobs"]["contract"]["steps"]
+    runs = [s.get("run", "") for s in steps]
+    assert any("contract-gate.sh" in run for run in runs)
+    publish = next(s for s in steps if "junit" in s.get("uses", ""))
+    assert publish["if"] == "always()"
+    assert publish["with"]["report_paths"] == "contract-junit.xml"
+
+
+def test_gitlab_job_runs_the_gate_and_publishes_junit() -> None:
+    job = load("gitlab-ci.yml")["contract-gate"]
+    assert any("contract-gate.sh" in line for line in job["script"])
+    assert job["artifacts"]["when"] == "always"
+    assert job["artifacts"]["reports"]["junit"] == "contract-junit.xml"
