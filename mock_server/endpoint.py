@@ -16,9 +16,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mock_server.body import validate_body
 from mock_server.middleware import operation_id
-from mock_server.validation import BodyValidator
+from mock_server.validation import BodyValidator, parse_json
 
 Handler = Callable[[dict[str, Any]], Awaitable[tuple[Any, int]]]
 
@@ -40,7 +39,7 @@ class OperationEndpoint:
         if scope["type"] != "http" or operation_id(scope) != self.operation_id:
             await self.app(scope, receive, send)
             return
-        fields = validate_body(await _read_body(receive), self.validator)
+        fields = self.validator.validate(parse_json(await _read_body(receive)))
         result, status = await self.handler(fields)
         # Connexion's JSON encoder ends a document with a newline; the same bytes as before.
         payload = (json.dumps(result) + "\n").encode()
