@@ -23,6 +23,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mock_server.middleware import replay
 from mock_server.spec import Operation, operation
 from mock_server.validation import BodyValidator
 
@@ -435,7 +436,7 @@ class FaultInjector:
         raw, more = await _read(receive, self.limit)
         if more:
             # Over the size limit: the mock answers 413 as it would without the fault.
-            await self.app(scope, _replay(raw, receive), send)
+            await self.app(scope, replay(raw, receive, more_body=True), send)
             return
         sent = _parse(raw)
         headers = list(scope["headers"])
@@ -490,20 +491,6 @@ async def _read(receive: Receive, limit: int) -> tuple[bytes, bool]:
             return b"".join(chunks), more
 
 
-def _replay(first: bytes, upstream: Receive) -> Receive:
-    """A receive that gives `first` (more to come), then the rest from upstream."""
-    given = False
-
-    async def receive() -> Message:
-        nonlocal given
-        if given:
-            return await upstream()
-        given = True
-        return {"type": "http.request", "body": first, "more_body": True}
-
-    return receive
-
-
 def _parse(raw: bytes) -> Any:
     try:
         return json.loads(raw.decode("utf-8"))
@@ -514,14 +501,6 @@ def _parse(raw: bytes) -> Any:
 async def _capture(app: ASGIApp, scope: Scope, body: bytes, upstream: Receive) -> Reply:
     reply = Reply(500, [], b"")
     chunks: list[bytes] = []
-    delivered = False
-
-    async def receive() -> Message:
-        nonlocal delivered
-        if delivered:
-            return await upstream()  # only the client's disconnect is left
-        delivered = True
-        return {"type": "http.request", "body": body, "more_body": False}
 
     async def send(message: Message) -> None:
         if message["type"] == "http.response.start":
@@ -530,7 +509,7 @@ async def _capture(app: ASGIApp, scope: Scope, body: bytes, upstream: Receive) -
         elif message["type"] == "http.response.body":
             chunks.append(message.get("body", b""))
 
-    await app(scope, receive, send)
+    await app(scope, replay(body, upstream), send)
     reply.body = b"".join(chunks)
     return reply
 

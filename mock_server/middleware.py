@@ -73,6 +73,21 @@ class Cors(CORSMiddleware):
         await self.app(scope, receive, vary_on_origin)
 
 
+def replay(body: bytes, upstream: Receive, *, more_body: bool = False) -> Receive:
+    """A receive that gives `body` first, then whatever else `upstream` has (the rest of
+    the body when `more_body`, else only the client's disconnect)."""
+    given = False
+
+    async def receive() -> Message:
+        nonlocal given
+        if given:
+            return await upstream()
+        given = True
+        return {"type": "http.request", "body": body, "more_body": more_body}
+
+    return receive
+
+
 class PathAlias:
     """Serve `alias` exactly as `target` (no redirect: a redirected POST breaks clients)."""
 
@@ -89,8 +104,7 @@ class ContractGate:
     """Before body validation: the size limit (413), authentication (401), the
     permission (403) and the content type (415), in that order, for the operation.
 
-    The body is read here, bounded, and replayed with an exact Content-Length, so the
-    validators after it see a complete body even when the client sent it chunked.
+    The body is read here, bounded, and replayed whole to the endpoint after it.
     """
 
     def __init__(self, app: ASGIApp, operation: Operation, tokens: TokenTable) -> None:
@@ -113,21 +127,7 @@ class ContractGate:
         if content_type.split(";")[0].strip().lower() != "application/json":
             raise ApiError.detail(415, f'Unsupported media type "{content_type}" in request.')
         body = await _read_body(receive, limit)
-        if declared is None or int(declared) != len(body):
-            # Connexion's validators skip a body without a Content-Length (a chunked one).
-            headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"content-length"]
-            headers.append((b"content-length", str(len(body)).encode()))
-            scope = dict(scope, headers=headers)
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replay(body, receive), send)
 
 
 def _is_number(text: str) -> bool:
