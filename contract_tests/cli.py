@@ -11,6 +11,7 @@ import shutil
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Sequence
 from typing import NoReturn, TextIO
 
@@ -20,7 +21,7 @@ from contract_tests.http import TargetLost, TargetUnreachable
 from contract_tests.report import terminal, write
 from contract_tests.runner import Progress, run
 
-OK, VIOLATIONS, USAGE, UNREACHABLE = 0, 1, 2, 3
+OK, VIOLATIONS, USAGE, UNREACHABLE, INTERNAL_ERROR = 0, 1, 2, 3, 4
 PROG = "contacts-contract"
 
 
@@ -128,6 +129,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     except KeyboardInterrupt:
         print(f"\n{PROG}: interrupted", file=sys.stderr)
         raise SystemExit(130) from None
+    except Exception as error:
+        # A bug in the suite must never pass for a contract violation (exit 1).
+        traceback.print_exc(file=sys.stderr)
+        print(f"{PROG}: internal error, not a verdict on the target: {error!r}", file=sys.stderr)
+        raise SystemExit(INTERNAL_ERROR) from None
     if isinstance(progress, TerminalProgress):
         progress.clear()
     print(terminal(outcome))

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from contract_tests import cli
 from contract_tests.checks import CHECKS
 from contract_tests.config import ConfigError, build
 from contract_tests.http import Request
@@ -251,3 +252,20 @@ def test_curl_command_carries_any_body_exactly(body: bytes, tmp_path: Path) -> N
     assert bytes.fromhex(seen["body"]) == body
     assert "Authorization: Token s3cr$t" in seen["args"]
     assert "http://127.0.0.1:1/api/contacts/" in seen["args"]
+
+
+def test_an_internal_error_exits_4_not_1(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(*_args: object) -> None:
+        raise KeyError("a bug in the suite")
+
+    monkeypatch.setattr(cli, "run", broken)
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--base-url", "http://127.0.0.1:9", "--token", "k"])
+    assert exit_info.value.code == 4
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert (
+        last
+        == "contacts-contract: internal error, not a verdict on the target: KeyError('a bug in the suite')"
+    )
