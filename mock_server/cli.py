@@ -50,6 +50,13 @@ def _milliseconds(value: str) -> float:
     return number
 
 
+def _seconds(value: str) -> float:
+    number = float(value)
+    if not 0.1 <= number <= 3600:
+        raise argparse.ArgumentTypeError(f"{value} must be between 0.1 and 3600 s")
+    return number
+
+
 def _positive(value: str) -> int:
     number = int(value)
     if number < 1:
@@ -122,6 +129,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="contacts kept; the oldest are dropped beyond it [MAX_CONTACTS]",
     )
     add(
+        "--head-timeout",
+        type=_seconds,
+        default=_env("HEAD_TIMEOUT") or "10",
+        metavar="S",
+        help="a request head not received within S seconds gets 408 [HEAD_TIMEOUT]",
+    )
+    add(
         "--log-format",
         choices=["text", "json"],
         default=_env("LOG_FORMAT") or "text",
@@ -169,6 +183,7 @@ def parse_settings(argv: Sequence[str] | None = None) -> tuple[Settings, str]:
         jitter_ms=args.jitter,
         seed_file=args.seed_file,
         max_contacts=args.max_contacts,
+        head_timeout_s=args.head_timeout,
         log_format=args.log_format,
         fault=args.fault,
     )
@@ -216,13 +231,13 @@ def _installed(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
-def _http_protocol() -> Any:
+def _http_protocol(settings: Settings) -> Any:
     """httptools (the fast parser) with a bounded request head; else uvicorn's h11."""
     if not _installed("httptools"):
         return "h11"
-    from mock_server.protocol import BoundedHttpToolsProtocol
+    from mock_server.protocol import bounded_protocol
 
-    return BoundedHttpToolsProtocol
+    return bounded_protocol(settings.head_timeout_s)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -244,7 +259,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         # Access lines are logged at info: below that level, skip building them at all.
         access_log=log_level in ("debug", "info"),
         loop="uvloop" if _installed("uvloop") else "asyncio",
-        http=_http_protocol(),
+        http=_http_protocol(settings),
         h11_max_incomplete_event_size=MAX_HEAD_BYTES,
         lifespan="on",
         timeout_graceful_shutdown=5,

@@ -1,20 +1,25 @@
-"""uvicorn's httptools protocol with a bound on the size of a request's head.
+"""uvicorn's httptools protocol with bounds on a request's head: its size and its time.
 
 h11 refuses request heads over 16 KiB, but httptools accepts heads of any size and
 gathers each header in memory until it ends, so one client could make the mock hold
-megabytes per connection. Here a request line and headers over MAX_HEAD_BYTES get 431
-and the connection is closed. Requires httptools (uvicorn's "standard" extra).
+megabytes per connection. Here a request line and headers over MAX_HEAD_BYTES get 431,
+and a head that has not arrived `head_timeout` seconds after the connection opened or
+the request began (a slowloris client) gets 408; either way the connection is closed.
+Requires httptools (uvicorn's "standard" extra).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from mock_server.settings import MAX_HEAD_BYTES
 
-_BODY = json.dumps({"detail": "Request header fields too large."}).encode()
+_TOO_LARGE = (431, {"detail": "Request header fields too large."})
+_TOO_SLOW = (408, {"detail": "The request head did not arrive in time."})
 
 
 class HeadTooLarge(Exception):
@@ -22,17 +27,44 @@ class HeadTooLarge(Exception):
 
 
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
-    """HttpToolsProtocol that answers 431 to a request head over MAX_HEAD_BYTES."""
+    """HttpToolsProtocol that answers 431 to a request head over MAX_HEAD_BYTES, and 408
+    to one that takes longer than `head_timeout` seconds."""
 
+    head_timeout = 10.0
     _head_bytes = 0  # of the current request's URL and finished headers
     _unfinished_bytes = 0  # fed since the last finished head, while a head is unfinished
     _head_done = True
     _too_large = False
+    _head_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        self._start_head_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_head_timer()
+        super().connection_lost(exc)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._head_bytes = 0
         self._head_done = False
+        self._start_head_timer()
+
+    def _start_head_timer(self) -> None:
+        if self._head_timer is None:
+            self._head_timer = self.loop.call_later(self.head_timeout, self._head_timed_out)
+
+    def _stop_head_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_timed_out(self) -> None:
+        self._head_timer = None
+        if not self.transport.is_closing():
+            self.logger.warning("Request head not received in %s s: 408.", self.head_timeout)
+            self._reject(*_TOO_SLOW)
 
     def on_url(self, url: bytes) -> None:
         self._count(len(url))
@@ -43,6 +75,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
+        self._stop_head_timer()
         self._head_done = True
         self._unfinished_bytes = 0
         super().on_headers_complete()
@@ -70,17 +103,30 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             super().send_400_response(msg)
             return
         self.logger.warning("Request head larger than %d bytes: 431.", MAX_HEAD_BYTES)
-        content = [STATUS_LINE[431]]
+        self._reject(*_TOO_LARGE)
+
+    def _reject(self, status: int, detail: dict[str, str]) -> None:
+        """Answer before any app sees the request, and close the connection."""
+        self._stop_head_timer()
+        body = json.dumps(detail).encode()
+        content = [STATUS_LINE[status]]
         for name, value in self.server_state.default_headers:
             content.extend([name, b": ", value, b"\r\n"])
         content.extend(
             [
                 b"content-type: application/json\r\n",
-                b"content-length: " + str(len(_BODY)).encode() + b"\r\n",
+                b"content-length: " + str(len(body)).encode() + b"\r\n",
                 b"connection: close\r\n",
                 b"\r\n",
-                _BODY,
+                body,
             ]
         )
         self.transport.write(b"".join(content))
         self.transport.close()
+
+
+def bounded_protocol(head_timeout: float) -> type[BoundedHttpToolsProtocol]:
+    """The protocol class uvicorn builds per connection, with this head timeout."""
+    return type(
+        "BoundedHttpToolsProtocol", (BoundedHttpToolsProtocol,), {"head_timeout": head_timeout}
+    )

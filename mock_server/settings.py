@@ -28,6 +28,7 @@ class Settings:
     jitter_ms: float = 0.0
     seed_file: Path | None = None
     max_contacts: int = 100_000
+    head_timeout_s: float = 10.0
     journal_size: int = 1000
     log_format: LogFormat = "text"
     fault: str | None = None

@@ -275,3 +275,35 @@ def test_memory_stays_bounded_under_hostile_input(mock: MockProcess) -> None:
         post(mock, b"[" * 10_000 + b"]" * 10_000, {**AUTH, **JSON})
     growth_mib = (rss_kib(mock.process.pid) - before) / 1024
     assert growth_mib < 200, f"RSS grew by {growth_mib:.0f} MiB"
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        b"",
+        b"POST /api/contacts/ HTTP/1.1\r\nHost: x\r\n",
+        b"POST /api/contacts/ HTTP/1.1\r\nAuthorization: Tok",
+    ],
+    ids=["nothing", "half a head", "half a header"],
+)
+def test_slow_request_head_gets_408_and_is_closed(sent: bytes) -> None:
+    with running_mock("--head-timeout", "1", "--log-level", "warning") as slow_mock:
+        with socket.create_connection(("127.0.0.1", port_of(slow_mock)), timeout=15) as sock:
+            sock.sendall(sent)
+            status, _, answer = read_response(sock)
+            assert sock.recv(1) == b""  # closed by the server
+        assert status == 408
+        assert detail(answer) == "The request head did not arrive in time."
+        assert_still_serving(slow_mock)
+
+
+def test_head_timeout_does_not_cut_a_request_whose_head_arrived(mock: MockProcess) -> None:
+    # The default timeout bounds only the head: a body may follow at any pace.
+    raw = encode_request("POST", URL, {"Host": "x", **AUTH, **JSON, "Content-Length": "19"})
+    with socket.create_connection(("127.0.0.1", port_of(mock)), timeout=30) as sock:
+        sock.sendall(raw)
+        for byte in b'{"subject": "late"}':
+            sock.sendall(bytes([byte]))
+        status, _, answer = read_response(sock)
+    assert status == 201
+    assert json.loads(answer)["subject"] == "late"

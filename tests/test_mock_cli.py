@@ -24,6 +24,7 @@ ENV_NAMES = [
     "CONTACTS_MOCK_SEED_FILE",
     "CONTACTS_MOCK_MAX_CONTACTS",
     "CONTACTS_MOCK_LOG_FORMAT",
+    "CONTACTS_MOCK_HEAD_TIMEOUT",
 ]
 
 
@@ -47,13 +48,15 @@ def test_defaults() -> None:
 def test_options() -> None:
     settings, _ = parse_settings(
         ["--port", "9001", "--token", "k1=admin", "--token", "k2=user", "--cors-origin", "http://a.test",
-         "--latency", "20", "--jitter", "5", "--max-contacts", "10", "--log-format", "json"]
+         "--latency", "20", "--jitter", "5", "--max-contacts", "10", "--log-format", "json",
+         "--head-timeout", "2.5"]
     )  # fmt: skip
     assert settings.port == 9001
     assert dict(settings.tokens) == {"k1": "admin", "k2": "user"}
     assert settings.cors_origins == ("http://a.test",)
     assert (settings.latency_ms, settings.jitter_ms, settings.max_contacts) == (20, 5, 10)
     assert settings.log_format == "json"
+    assert settings.head_timeout_s == 2.5
 
 
 def test_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -83,6 +86,7 @@ def test_option_beats_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         (["--port", "http"], "invalid _port value"),
         (["--max-contacts", "0"], "must be at least 1"),
         (["--latency", "-1"], "between 0 and 600000"),
+        (["--head-timeout", "0"], "between 0.1 and 3600 s"),
         (["--log-format", "xml"], "invalid choice"),
         (["--nope"], "unrecognized arguments"),
     ],
