@@ -14,7 +14,7 @@ from functools import cache
 from http import HTTPStatus
 from typing import Any
 
-from jsonschema import Draft4Validator
+from jsonschema_rs import Draft4Validator
 
 from mock_server.spec import Operation, load_spec, operation
 
@@ -79,7 +79,8 @@ class Field:
 
 @cache
 def _validator(schema_json: str) -> Draft4Validator:
-    return Draft4Validator(json.loads(schema_json), format_checker=Draft4Validator.FORMAT_CHECKER)
+    # jsonschema_rs, as the mock and Schemathesis use: one regex and format engine for all.
+    return Draft4Validator(json.loads(schema_json), validate_formats=True)
 
 
 def _has_format(schema: dict[str, Any], name: str) -> bool:
@@ -161,7 +162,7 @@ class Contract:
     def body_errors(self, body: Any) -> list[str]:
         """Why a parsed JSON body breaks the request schema; [] when it is valid."""
         return [
-            f"{'/'.join(str(p) for p in e.path) or 'body'}: {e.message}"
+            f"{'/'.join(str(p) for p in e.instance_path) or 'body'}: {e.message}"
             for e in self.request_validator.iter_errors(body)
         ]
 
@@ -170,7 +171,7 @@ class Contract:
         if validator is None:
             return []
         return [
-            f"{'/'.join(str(p) for p in e.path) or 'body'}: {e.message}"
+            f"{'/'.join(str(p) for p in e.instance_path) or 'body'}: {e.message}"
             for e in validator.iter_errors(body)
         ]
 

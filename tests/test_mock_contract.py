@@ -37,6 +37,15 @@ async def test_unsent_optional_fields_are_empty_strings(client: httpx.AsyncClien
         assert body[field] == ""
 
 
+@pytest.mark.parametrize("subject", ["\ufeff", "\u200b", "a\n", " x "])
+async def test_subjects_with_a_non_whitespace_character_are_accepted(
+    client: httpx.AsyncClient, subject: str
+) -> None:
+    response = await client.post(URL, json={"subject": subject}, headers=STAFF)
+    assert response.status_code == 201
+    assert response.json()["subject"] == subject
+
+
 async def test_path_without_slash_is_served_directly(client: httpx.AsyncClient) -> None:
     response = await client.post("/api/contacts", json={"subject": "x"}, headers=STAFF)
     assert response.status_code == 201
@@ -96,6 +105,9 @@ async def test_authentication_comes_before_validation(client: httpx.AsyncClient)
         ({}, {"subject": ["This field is required."]}),
         ({"subject": ""}, {"subject": ["This field may not be blank."]}),
         ({"subject": " \t\n"}, {"subject": ["This field may not be blank."]}),
+        ({"subject": "\x1f\u3000\u2028\xa0"}, {"subject": ["This field may not be blank."]}),
+        ({"subject": "ok", "email": "a@b.co\n"}, {"email": ["Enter a valid email address."]}),
+        ({"subject": "ok", "email": "a@b.c"}, {"email": ["Enter a valid email address."]}),
         ({"subject": None}, {"subject": ["This field may not be null."]}),
         ({"subject": 5}, {"subject": ["Not a valid string."]}),
         ({"subject": ["a"]}, {"subject": ["Not a valid string."]}),
