@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from openapi_spec_validator import validate
+from openapi_spec_validator.exceptions import OpenAPIError
+from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
 # In a source checkout the spec sits beside the packages; in a wheel it is packaged
 # inside mock_server (see pyproject.toml's force-include).
@@ -26,11 +29,28 @@ def spec_path() -> Path:
     return _SOURCE_SPEC
 
 
+class SpecError(ValueError):
+    """The OpenAPI document is not valid; the message says where, in one line."""
+
+
 @cache
 def load_spec() -> dict[str, Any]:
-    """The OpenAPI document as parsed YAML. Cached: callers must not mutate it."""
-    with spec_path().open(encoding="utf-8") as stream:
+    """The OpenAPI document as parsed YAML, checked once with openapi-spec-validator.
+
+    Cached: callers must not mutate it.
+    """
+    path = spec_path()
+    with path.open(encoding="utf-8") as stream:
         spec: dict[str, Any] = yaml.safe_load(stream)
+    try:
+        validate(spec)
+    except OpenAPIValidationError as error:
+        where = "/".join(str(part) for part in error.absolute_path) or "the document"
+        first_line = error.message.splitlines()[0]  # the rest repeats the document
+        raise SpecError(f"{path} is not valid OpenAPI: {where}: {first_line}") from None
+    except OpenAPIError as error:
+        reason = (str(error).splitlines() or [type(error).__name__])[0]
+        raise SpecError(f"{path} is not valid OpenAPI: {reason}") from None
     return spec
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from jsonschema import Draft4Validator
 from openapi_spec_validator import validate
 
-from mock_server.spec import load_spec, operation, to_json_schema
+import mock_server.spec as spec_module
+from mock_server.spec import SpecError, load_spec, operation, spec_path, to_json_schema
 
 # The vendor document's tables, copied by hand as an independent oracle. The email row
 # has no name in either table; "email" is the name its examples use.
@@ -149,3 +152,22 @@ def test_permission_is_machine_readable() -> None:
 def test_canonical_path_has_a_trailing_slash() -> None:
     assert operation().path == "/api/contacts/"
     assert operation().method == "POST"
+
+
+def test_an_invalid_spec_is_refused_with_one_clear_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = yaml.safe_load(spec_path().read_text())
+    del broken["info"]["version"]
+    path = tmp_path / "openapi.yaml"
+    path.write_text(yaml.safe_dump(broken))
+    monkeypatch.setattr(spec_module, "spec_path", lambda: path)
+    load_spec.cache_clear()
+    try:
+        with pytest.raises(SpecError) as error:
+            load_spec()
+    finally:
+        load_spec.cache_clear()
+    message = str(error.value)
+    assert "\n" not in message
+    assert message == f'{path} is not valid OpenAPI: info: "version" is a required property'
