@@ -31,6 +31,7 @@ class Config:
     report: Path | None = None
     clock_skew: float = 300.0
     show_token: bool = False
+    insecure: bool = False
 
     @property
     def embedded(self) -> bool:
@@ -158,6 +159,12 @@ OPTIONS = (
     ),
     Option(
         "show-token", _flag, "show keys in reproduction commands instead of masking them", flag=True
+    ),
+    Option(
+        "insecure",
+        _flag,
+        "do not verify the target's TLS certificate (a staging server with a self-signed one)",
+        flag=True,
     ),
 )
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
+import urllib3
 
 from contract_tests import __version__
 
@@ -120,8 +121,14 @@ def retry_after(value: str | None) -> float:
 class Client:
     """A thread-safe client: one requests session per worker thread."""
 
-    def __init__(self, timeout: float, rate_limit: float | None = None) -> None:
+    def __init__(
+        self, timeout: float, rate_limit: float | None = None, *, verify: bool = True
+    ) -> None:
         self.timeout = timeout
+        self.verify = verify
+        if not verify:
+            # Asked for on purpose (--insecure): one warning per request would bury the report.
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
         self.limiter = RateLimiter(rate_limit)
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
@@ -137,6 +144,7 @@ class Client:
             session.headers.clear()
             session.headers["User-Agent"] = USER_AGENT
             session.trust_env = False
+            session.verify = self.verify
             with self._lock:
                 self._sessions.append(session)
         return session
@@ -207,6 +215,10 @@ class Client:
 def _describe(error: Exception, timeout: float) -> str:
     if isinstance(error, requests.Timeout):
         return f"no response within {timeout:g} s"
+    if isinstance(error, requests.exceptions.SSLError):
+        if "CERTIFICATE_VERIFY_FAILED" in str(error):
+            return "its TLS certificate is not trusted (--insecure skips the check)"
+        return "the TLS handshake failed"
     if isinstance(error, requests.ConnectionError):
         reason = str(error)
         if "Connection refused" in reason:

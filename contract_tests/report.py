@@ -100,9 +100,11 @@ def secrets_of(outcome: Outcome) -> Secrets:
     return Secrets(keys, outcome.config.show_token)
 
 
-def curl(request: Request, secrets: Secrets) -> str:
+def curl(request: Request, secrets: Secrets, insecure: bool = False) -> str:
     """A shell command that sends exactly this request."""
-    parts = [f"curl -sS -i -X {request.method} {_single_quoted(request.url)}"]
+    parts = [
+        f"curl -sS -i{'k' if insecure else ''} -X {request.method} {_single_quoted(request.url)}"
+    ]
     has_type = False
     for name, value in request.headers:
         parts.append("-H " + secrets.header(name, value))
@@ -127,6 +129,8 @@ def replay_command(outcome: Outcome) -> str:
     parts = ["contacts-contract"]
     if not outcome.embedded:
         parts += ["--base-url", outcome.target]
+    if c.insecure:
+        parts.append("--insecure")
     parts += ["--seed", str(outcome.seed), "--max-examples", str(c.max_examples)]
     return " ".join(parts)
 
@@ -217,7 +221,10 @@ def terminal(outcome: Outcome) -> str:
         lines += ["", f"{number}. {r.name}: {first.message}"]
         if first.request is not None:
             lines.append(f"   request: {_where(first)}")
-            lines += ["   " + line for line in curl(first.request, secrets).splitlines()]
+            lines += [
+                "   " + line
+                for line in curl(first.request, secrets, outcome.config.insecure).splitlines()
+            ]
             lines.append(f"   response: {_excerpt(first)}")
         if len(r.failures) > 1:
             lines.append(f"   ({len(r.failures) - 1} more failing example(s) in the report)")
@@ -267,7 +274,12 @@ def markdown(outcome: Outcome) -> str:
                     f"  - request: {_where(failure)}",
                     "",
                     "    ```sh",
-                    *("    " + line for line in curl(failure.request, secrets).splitlines()),
+                    *(
+                        "    " + line
+                        for line in curl(
+                            failure.request, secrets, outcome.config.insecure
+                        ).splitlines()
+                    ),
                     "    ```",
                     "",
                     f"  - response: `{_inline_code(_excerpt(failure))}`",
@@ -328,7 +340,7 @@ def html_report(outcome: Outcome) -> str:
             if failure.request is not None:
                 parts += [
                     f"<p>Request: {e(_where(failure))}</p>",
-                    f"<pre>{e(curl(failure.request, secrets))}</pre>",
+                    f"<pre>{e(curl(failure.request, secrets, outcome.config.insecure))}</pre>",
                     f"<p>Response:</p><pre>{e(_excerpt(failure))}</pre>",
                 ]
     parts.append("</body></html>")
@@ -342,7 +354,10 @@ def failure_text(outcome: Outcome, result: Result) -> str:
     for failure in result.failures[:5]:
         lines += ["", failure.message]
         if failure.request is not None:
-            lines += [f"request: {_where(failure)}", curl(failure.request, secrets)]
+            lines += [
+                f"request: {_where(failure)}",
+                curl(failure.request, secrets, outcome.config.insecure),
+            ]
             lines.append(f"response: {_excerpt(failure)}")
     if len(result.failures) > 5:
         lines.append(f"... and {len(result.failures) - 5} more")

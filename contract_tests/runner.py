@@ -215,7 +215,7 @@ class Runner:
         self.url = base_url + self.contract.path
         self.keys = keys
         self.progress = progress
-        self.client = Client(config.request_timeout, config.rate_limit)
+        self.client = Client(config.request_timeout, config.rate_limit, verify=not config.insecure)
         self.recorder = Recorder(self.contract)
         self.seed = config.seed if config.seed is not None else random.randrange(2**32)
         self._stop = threading.Event()

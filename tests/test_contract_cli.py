@@ -19,6 +19,7 @@ from contract_tests.config import ConfigError, build
 from contract_tests.http import Request
 from contract_tests.report import Secrets, curl
 from tests.processes import free_port, running_mock
+from tests.tls_proxy import tls_proxy
 
 TIMEOUT = 300
 
@@ -269,3 +270,16 @@ def test_an_internal_error_exits_4_not_1(
         last
         == "contacts-contract: internal error, not a verdict on the target: KeyError('a bug in the suite')"
     )
+
+
+def test_self_signed_target_needs_insecure(tmp_path: Path) -> None:
+    with running_mock() as mock, tls_proxy(mock.base_url, tmp_path) as url:
+        refused = contract("--base-url", url, "--token", "staff-token", "--max-examples", "5")
+        accepted = contract(
+            "--base-url", url, "--token", "staff-token", "--max-examples", "5", "--insecure"
+        )
+    assert refused.returncode == 3
+    assert "certificate" in refused.stderr.strip().splitlines()[-1]
+    assert accepted.returncode == 0, accepted.stdout[-2000:]
+    assert "the contract holds" in accepted.stdout
+    assert "InsecureRequestWarning" not in accepted.stderr
