@@ -24,13 +24,19 @@ def read_seed_file(path: Path) -> list[Contact]:
         raise SeedError(f"seed file {path} is not valid JSON: {error}") from None
     if not isinstance(data, list):
         raise SeedError(f"seed file {path} must hold a JSON list of contacts")
-    validator = Draft4Validator(operation().success.schema, validate_formats=True)
+    schema = operation().success.schema
+    validator = Draft4Validator(schema, validate_formats=True)
     seen: set[int] = set()
     for index, contact in enumerate(data):
         problem = next(iter(validator.iter_errors(contact)), None)
         if problem is not None:
             where = "/".join(str(p) for p in problem.instance_path) or "the contact"
             raise SeedError(f"seed file {path}, item {index}: {where}: {problem.message}")
+        unknown = sorted(set(contact) - set(schema["properties"]))
+        if unknown:
+            raise SeedError(
+                f"seed file {path}, item {index}: unknown field(s) {', '.join(unknown)}"
+            )
         if contact["id"] in seen:
             raise SeedError(f"seed file {path}, item {index}: id {contact['id']} is repeated")
         seen.add(contact["id"])

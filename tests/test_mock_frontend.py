@@ -197,6 +197,7 @@ async def test_seed_file_is_preloaded_and_ids_continue(make_mock: MakeMock, tmp_
             "'subject' is a required property",
         ),
         ([SEED_CONTACT, SEED_CONTACT], "id 7 is repeated"),
+        ([{**SEED_CONTACT, "nickname": "x"}], "item 0: unknown field.s. nickname"),
     ],
 )
 def test_invalid_seed_files_are_refused_clearly(
