@@ -16,7 +16,7 @@ from typing import Any
 
 from jsonschema_rs import Draft4Validator
 
-from mock_server.spec import Operation, load_spec, operation
+from mock_server.spec import Operation, operation
 
 JSON = "application/json"
 
@@ -111,7 +111,7 @@ class Contract:
         self.request_validator = _validator(json.dumps(request, sort_keys=True))
         self.success = op.success.status
         self.statuses = tuple(sorted(op.responses))
-        self.descriptions = _descriptions(op)
+        self.descriptions = {status: r.description for status, r in op.responses.items()}
         self.max_body_bytes = op.max_body_bytes
         self.auth_header = op.auth_header
         self._response_validators = {
@@ -132,7 +132,7 @@ class Contract:
         self.timestamp_fields = tuple(
             n for n, s in server.items() if s.get("format") == "date-time" and s["type"] == "string"
         )
-        examples = _success_examples(op)
+        examples = list(op.success.examples.values())
         self.creation_values = {
             name: examples[0][name]
             for name in server
@@ -183,34 +183,12 @@ class Contract:
         return status in self.operation.responses
 
 
-def _descriptions(op: Operation) -> dict[int, str]:
-    raw = _raw_operation(op)["responses"]
-    return {int(code): str(r.get("description", "")).strip() for code, r in raw.items()}
-
-
-def _raw_operation(op: Operation) -> dict[str, Any]:
-    raw: dict[str, Any] = load_spec()["paths"][op.path][op.method.lower()]
-    return raw
-
-
-def _examples(media: dict[str, Any]) -> dict[str, Any]:
-    return {name: e["value"] for name, e in media.get("examples", {}).items() if "value" in e}
-
-
-def _success_examples(op: Operation) -> list[dict[str, Any]]:
-    raw = _raw_operation(op)["responses"][str(op.success.status)]
-    return list(_examples(raw.get("content", {}).get(JSON, {})).values())
-
-
 def _unsent_values(op: Operation, fields: tuple[str, ...]) -> dict[str, Any]:
     """What an unsent optional field comes back as, read from paired examples: a request
     example and the 201 example of the same name show the field left out and its value."""
-    raw = _raw_operation(op)
-    sent = _examples(raw["requestBody"]["content"][JSON])
-    created = _examples(raw["responses"][str(op.success.status)].get("content", {}).get(JSON, {}))
     values: dict[str, Any] = {}
-    for name, request in sent.items():
-        response = created.get(name)
+    for name, request in op.request_examples.items():
+        response = op.success.examples.get(name)
         if response is None:
             continue
         for field in fields:

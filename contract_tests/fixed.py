@@ -26,17 +26,13 @@ from contract_tests.strategies import (
     without_field,
     wrong_content_type,
 )
-from mock_server.spec import load_spec
 
 
 def example_payloads(contract: Contract) -> list[Payload]:
     """The spec's own request examples, valid JSON, as the document meant them."""
-    operation = load_spec()["paths"][contract.path][contract.method.lower()]
-    media = operation["requestBody"]["content"][JSON]
     return [
-        Payload(as_json(e["value"]), JSON, f"the spec's example {name!r}")
-        for name, e in media.get("examples", {}).items()
-        if "value" in e
+        Payload(as_json(body), JSON, f"the spec's example {name!r}")
+        for name, body in contract.operation.request_examples.items()
     ]
 
 

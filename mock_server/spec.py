@@ -80,6 +80,7 @@ def _follow(ref: str, root: dict[str, Any]) -> Any:
 @dataclass(frozen=True)
 class Response:
     status: int
+    description: str
     schema: dict[str, Any]
     examples: dict[str, Any]
     headers: dict[str, str]
@@ -99,11 +100,17 @@ class Operation:
     method: str
     path: str
     request_schema: dict[str, Any]
-    request_example: dict[str, Any]
+    request_examples: dict[str, Any]
+    """Example name -> the example request body."""
     responses: dict[int, Response]
     roles: frozenset[str]
     max_body_bytes: int
     auth_header: str
+
+    @property
+    def request_example(self) -> dict[str, Any]:
+        """The vendor document's own example body."""
+        return copy.deepcopy(self.request_examples["document"])
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -140,8 +147,9 @@ def _read_operation(spec: dict[str, Any], path: str, method: str, op: dict[str, 
         content = to_json_schema(raw.get("content", {}).get("application/json", {}), spec)
         responses[int(status)] = Response(
             status=int(status),
+            description=str(raw.get("description", "")).strip(),
             schema=content.get("schema", {}),
-            examples={name: ex["value"] for name, ex in content.get("examples", {}).items()},
+            examples=_examples(content),
             headers={
                 name: str(header["schema"].get("example", ""))
                 for name, header in raw.get("headers", {}).items()
@@ -154,9 +162,13 @@ def _read_operation(spec: dict[str, Any], path: str, method: str, op: dict[str, 
         method=method.upper(),
         path=path,
         request_schema=to_json_schema(media["schema"], spec),
-        request_example=copy.deepcopy(media["examples"]["document"]["value"]),
+        request_examples=_examples(media),
         responses=responses,
         roles=frozenset(op["x-permission"]["roles"]),
         max_body_bytes=int(op["x-max-body-bytes"]),
         auth_header=scheme["name"],
     )
+
+
+def _examples(media: dict[str, Any]) -> dict[str, Any]:
+    return {name: example["value"] for name, example in media.get("examples", {}).items()}
