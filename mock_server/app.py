@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import deque
 from functools import partial
@@ -20,6 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server import admin, faults
+from mock_server.asgi import encode_json
 from mock_server.auth import TokenTable
 from mock_server.endpoint import OperationEndpoint
 from mock_server.errors import ApiError
@@ -53,7 +53,7 @@ def _json_response(
         status_code=status,
         mimetype="application/json",
         content_type="application/json",
-        body=json.dumps(body).encode(),
+        body=encode_json(body),
         headers=headers or {},
     )
 
@@ -115,6 +115,7 @@ class MockApp:
                 partial(
                     OperationEndpoint,
                     operation_id=contract.operation_id,
+                    max_body_bytes=contract.max_body_bytes,
                     validator=BodyValidator(contract.request_schema),
                     handler=handlers[contract.operation_id],
                 ),
