@@ -18,6 +18,7 @@ from contract_tests.config import ENV_PREFIX
 from contract_tests.contract import contract, status_name
 from contract_tests.http import Request
 from contract_tests.runner import FAILED, NOT_RUN, PASSED, Failure, Outcome, Result
+from contract_tests.strategies import Keys
 
 # A body beyond this is described rather than pasted into the command.
 MAX_CURL_BODY = 64 * 1024
@@ -86,18 +87,22 @@ class Secrets:
         return _single_quoted(f"{name}: {value}")
 
 
-def secrets_of(outcome: Outcome) -> Secrets:
-    used = outcome.keys
-    keys = {
+def key_secrets(keys: Keys, show: bool = False) -> Secrets:
+    """The keys given, each with the environment variable that stands in for it."""
+    variables = {
         key: ENV_PREFIX + name
         for key, name in (
-            (used.token, "TOKEN"),
-            (used.admin, "ADMIN_TOKEN"),
-            (used.non_staff, "NON_STAFF_TOKEN"),
+            (keys.token, "TOKEN"),
+            (keys.admin, "ADMIN_TOKEN"),
+            (keys.non_staff, "NON_STAFF_TOKEN"),
         )
         if key
     }
-    return Secrets(keys, outcome.config.show_token)
+    return Secrets(variables, show)
+
+
+def secrets_of(outcome: Outcome) -> Secrets:
+    return key_secrets(outcome.keys, outcome.config.show_token)
 
 
 def curl(request: Request, secrets: Secrets, insecure: bool = False) -> str:
@@ -362,6 +367,20 @@ def failure_text(outcome: Outcome, result: Result) -> str:
     if len(result.failures) > 5:
         lines.append(f"... and {len(result.failures) - 5} more")
     lines += ["", f"replay: {replay_command(outcome)}"]
+    return "\n".join(lines)
+
+
+def case_text(where: str, failures: list[Failure], secrets: Secrets, insecure: bool) -> str:
+    """A case that broke the contract: each check it failed, then its request and answer."""
+    first = failures[0]
+    lines = [f"case {first.label!r} ({where}) broke {len(failures)} check(s):"]
+    lines += [f"  {failure.check}: {failure.message}" for failure in failures]
+    if first.request is not None:
+        lines += [
+            f"request ({first.credential}):",
+            curl(first.request, secrets, insecure),
+            f"response: {_excerpt(first)}",
+        ]
     return "\n".join(lines)
 
 

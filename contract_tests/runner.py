@@ -38,6 +38,7 @@ from contract_tests.http import (
     TransportError,
 )
 from contract_tests.oracle import Verdict, judge
+from contract_tests.strategies import Keys
 
 PASSED, FAILED, NOT_RUN = "passed", "failed", "not run"
 FIXED = "fixed examples"
@@ -73,13 +74,6 @@ class Result:
     @property
     def name(self) -> str:
         return self.check.name
-
-
-@dataclass(frozen=True)
-class Keys:
-    token: str
-    admin: str | None = None
-    non_staff: str | None = None
 
 
 @dataclass
@@ -268,6 +262,11 @@ class Runner:
         finally:
             self._turn.acquire()
 
+    def check(self, probe: s.Probe, phase: str) -> list[Failure]:
+        """Send one probe on its own, outside the generated phases; how the checks failed."""
+        with self._turn:
+            return [error.failure for error in self.attempt(probe, phase)]
+
     def attempt(self, probe: s.Probe, phase: str) -> list[CheckFailed]:
         """Send one probe, run the checks; the failures, ready to raise."""
         if self._stop.is_set():
@@ -302,11 +301,8 @@ class Runner:
         probes = [s.Probe(p, self.main) for p in fixed.boundary_payloads(c)]
         document = fixed.example_payloads(c)[0]
         empty = s.Payload(s.as_json({}), JSON, "an empty object")
-        credentials = [
-            s.credential(kind, self.keys.token if kind == s.OTHER_SCHEME else "unknown-key")
-            for kind in s.UNAUTHENTICATED
-        ]
-        for cred in credentials + self.allowed[1:] + self.others:
+        credentials = [s.credential_for(kind, self.keys) for kind in s.UNAUTHENTICATED]
+        for cred in [*filter(None, credentials), *self.allowed[1:], *self.others]:
             probes += [s.Probe(document, cred), s.Probe(empty, cred)]
         return probes
 
@@ -473,18 +469,25 @@ def _keys_for_mock(tokens: dict[str, str], c: Contract) -> Keys:
     return Keys(main, admin, other)
 
 
+@contextmanager
+def target(config: Config) -> Iterator[tuple[str, Keys]]:
+    """The base URL and keys to test: --base-url and the keys given, or a fresh embedded
+    mock and its keys, served until the block ends."""
+    if config.base_url is not None:
+        assert config.token is not None
+        yield config.base_url, Keys(config.token, config.admin_token, config.non_staff_token)
+        return
+    from contract_tests.embedded import EmbeddedMock
+
+    with EmbeddedMock() as mock:
+        yield mock.url, _keys_for_mock(dict(mock.settings.tokens), contract())
+
+
 def run(config: Config, progress: Progress = _quiet) -> Outcome:
     """Run the suite as configured: against --base-url, or against a fresh embedded mock.
 
     Raises TargetUnreachable when the target does not answer at all, TargetLost when it
     stops answering during the run.
     """
-    if config.base_url is not None:
-        assert config.token is not None
-        keys = Keys(config.token, config.admin_token, config.non_staff_token)
-        return Runner(config, config.base_url, keys, progress).run()
-    from contract_tests.embedded import EmbeddedMock
-
-    with EmbeddedMock() as mock:
-        keys = _keys_for_mock(dict(mock.settings.tokens), contract())
-        return Runner(config, mock.url, keys, progress).run()
+    with target(config) as (base_url, keys):
+        return Runner(config, base_url, keys, progress).run()

@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 from hypothesis import strategies as st
 
 from contract_tests.contract import JSON, Contract, Field
+from mock_server import cases
 from mock_server.spec import load_spec
 
 
@@ -54,17 +55,30 @@ class Probe:
     credential: Credential
 
 
+@dataclass(frozen=True)
+class Keys:
+    """The keys given: --token, --admin-token, --non-staff-token."""
+
+    token: str
+    admin: str | None = None
+    non_staff: str | None = None
+
+
 # Credential kinds. The allowed ones carry a key given on the command line.
 TOKEN, ADMIN, NON_STAFF = "token", "admin", "non-staff"
+# The ways to fail authentication are named as in the case format, so that a failure's
+# credential is kept in a case as it is.
 NO_HEADER, OTHER_SCHEME, NO_KEY, UNKNOWN_KEY, SPACES = (
-    "no-header",
-    "other-scheme",
-    "no-key",
-    "unknown-key",
-    "key-with-spaces",
+    cases.NONE,
+    cases.BEARER,
+    cases.NO_KEY,
+    cases.UNKNOWN_KEY,
+    cases.KEY_WITH_SPACES,
 )
 UNAUTHENTICATED = (NO_HEADER, OTHER_SCHEME, NO_KEY, UNKNOWN_KEY, SPACES)
 SCHEME = "Token"
+# The key sent as "a key that belongs to no account" in fixed requests.
+MADE_UP_KEY = "unknown-key"
 
 
 def credential(kind: str, key: str | None = None) -> Credential:
@@ -72,17 +86,29 @@ def credential(kind: str, key: str | None = None) -> Credential:
     match kind:
         case "token" | "admin" | "non-staff":
             return Credential(kind, f"{SCHEME} {key}", f"{kind} key")
-        case "no-header":
+        case cases.NONE:
             return Credential(kind, None, "no Authorization header")
-        case "other-scheme":
+        case cases.BEARER:
             return Credential(kind, f"Bearer {key}", "the key with the Bearer scheme")
-        case "no-key":
+        case cases.NO_KEY:
             return Credential(kind, SCHEME, f'"{SCHEME}" with no key')
-        case "unknown-key":
+        case cases.UNKNOWN_KEY:
             return Credential(kind, f"{SCHEME} {key}", "a key that belongs to no account")
-        case "key-with-spaces":
+        case cases.KEY_WITH_SPACES:
             return Credential(kind, f"{SCHEME} {key} {key}", "a key with a space in it")
     raise ValueError(f"unknown credential kind {kind!r}")
+
+
+def credential_for(kind: str, keys: Keys) -> Credential | None:
+    """The credential of a kind with the keys given; None when it needs a key not given.
+
+    Bad credentials are built on made-up keys, and another scheme on --token's key.
+    """
+    given = {TOKEN: keys.token, ADMIN: keys.admin, NON_STAFF: keys.non_staff}
+    if kind in given:
+        key = given[kind]
+        return credential(kind, key) if key else None
+    return credential(kind, keys.token if kind == OTHER_SCHEME else MADE_UP_KEY)
 
 
 def unauthenticated(token: str, known: frozenset[str]) -> st.SearchStrategy[Credential]:

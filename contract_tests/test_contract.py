@@ -5,14 +5,11 @@ from __future__ import annotations
 import pytest
 
 from contract_tests.checks import CHECKS
+from contract_tests.plugin import QUIET
 from contract_tests.report import failure_text
 from contract_tests.runner import FAILED, NOT_RUN, Outcome
 
-# The embedded mock's web framework warns about its own dependencies: not the user's concern.
-pytestmark = [
-    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
-    pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`"),
-]
+pytestmark = list(QUIET)
 
 
 @pytest.mark.parametrize("check", [c.name for c in CHECKS])

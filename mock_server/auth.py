@@ -32,19 +32,28 @@ class TokenTable:
         return found
 
 
+def token_parts(header: str | None) -> list[str] | None:
+    """The words after the `Token` scheme of an Authorization header (the key, if it is
+    well formed), or None when there is no header or it names another scheme."""
+    parts = (header or "").split()
+    if not parts or parts[0].lower() != TOKEN_SCHEME.lower():
+        return None
+    return parts[1:]
+
+
 def authenticate(header: str | None, tokens: TokenTable) -> str:
     """The role of the `Authorization: Token <key>` header's key; raise 401 otherwise.
 
     The messages are Django REST Framework's TokenAuthentication messages.
     """
-    parts = (header or "").split()
-    if not parts or parts[0].lower() != TOKEN_SCHEME.lower():
+    parts = token_parts(header)
+    if parts is None:
         raise NotAuthenticated("Authentication credentials were not provided.")
-    if len(parts) == 1:
+    if not parts:
         raise NotAuthenticated("Invalid token header. No credentials provided.")
-    if len(parts) > 2:
+    if len(parts) > 1:
         raise NotAuthenticated("Invalid token header. Token string should not contain spaces.")
-    role = tokens.role_of(parts[1])
+    role = tokens.role_of(parts[0])
     if role is None:
         raise NotAuthenticated("Invalid token.")
     return role

@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from contract_tests.checks import CHECKS
-from tests.processes import free_port, running_mock
-
-PYTEST = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
+from tests.processes import free_port, run_pytest, running_mock
 
 
 def pytest_pyargs(
     tmp_path: Path, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("CONTACTS_CONTRACT_")}
-    return subprocess.run(
-        [*PYTEST, "--pyargs", "contract_tests", *args],
-        cwd=tmp_path,
-        env={**clean, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_pytest(tmp_path, "--pyargs", "contract_tests", *args, env=env)
 
 
 def test_plugin_passes_the_embedded_mock_with_one_case_per_check(tmp_path: Path) -> None:

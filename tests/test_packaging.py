@@ -28,6 +28,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_wheel_contains_spec_and_packages(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "mock_server/openapi.yaml" in names
+    assert "mock_server/case.schema.json" in names
     assert "mock_server/app.py" in names
     assert "contract_tests/__init__.py" in names
     packaged = zipfile.ZipFile(wheel).read("mock_server/openapi.yaml")
@@ -53,8 +54,9 @@ def test_installed_package_loads_packaged_spec(wheel: Path, tmp_path: Path) -> N
         timeout=300,
     )
     probe = (
-        "import mock_server, mock_server.spec as s;"
-        "print(mock_server.__file__); print(s.spec_path()); print(s.operation().path)"
+        "import mock_server, mock_server.spec as s, mock_server.cases as c;"
+        "print(mock_server.__file__); print(s.spec_path()); print(s.operation().path);"
+        "print(c.schema()['title'].replace(' ', '_'))"
     )
     result = subprocess.run(
         [sys.executable, "-c", probe],
@@ -65,10 +67,11 @@ def test_installed_package_loads_packaged_spec(wheel: Path, tmp_path: Path) -> N
         check=True,
         timeout=60,
     )
-    module_file, spec_file, path = result.stdout.split()
+    module_file, spec_file, path, case_schema = result.stdout.split()
     assert module_file.startswith(str(target))
     assert spec_file == str(target / "mock_server" / "openapi.yaml")
     assert path == "/api/contacts/"
+    assert case_schema.startswith("A_contract_case")
 
 
 PIP_INSTALL = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps"]

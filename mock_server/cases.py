@@ -1,0 +1,342 @@
+"""Contract cases: requests kept to be sent again, one JSON object a line (JSON Lines).
+
+The format is described by `case.schema.json`, shipped beside this module, and every
+line is checked against it when read. A case holds the request only (never what it
+should get, never a key): its credential is a role or a kind of credential. The mock's
+recorder and the validating proxy write cases, the contract suite writes its failures as
+cases and reads them all back; this module lives in the mock's package because the mock
+may not import the suite.
+
+Limits follow the spec's `x-max-body-bytes`: a case's body holds at most twice as much
+(room for a body over the limit, which must get 413), and a line at most that body in
+base64 plus the other fields. A file is read line by line, bounded, so a hostile file
+gives one clear error naming the file and line and nothing is sent.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, BinaryIO, Literal, get_args
+
+from jsonschema_rs import ValidationErrorKind, validator_for
+
+from mock_server.auth import KNOWN_ROLES, TokenTable, token_parts
+from mock_server.spec import operation
+
+Source = Literal["failure", "mock", "proxy", "hand-written"]
+SOURCES: tuple[str, ...] = get_args(Source)
+
+# Credential kinds besides the roles. Each names what the Authorization header held.
+NONE, BEARER, NO_KEY, UNKNOWN_KEY, KEY_WITH_SPACES = (
+    "none",
+    "bearer",
+    "no-key",
+    "unknown-key",
+    "key-with-spaces",
+)
+CREDENTIALS = (*KNOWN_ROLES, NONE, BEARER, NO_KEY, UNKNOWN_KEY, KEY_WITH_SPACES)
+
+SCHEMA_FILE = "case.schema.json"
+SUFFIX = ".jsonl"
+MAX_LABEL = 200
+# Everything on a line but the body: label, path, content type, names, JSON escapes.
+_LINE_OVERHEAD = 16 * 1024
+# A file, or everything one load reads, is at most this big.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+# How much of a file's first line `is_case_file` looks at.
+_SNIFF_BYTES = 64 * 1024
+
+
+def max_body_bytes() -> int:
+    """The largest body a case holds: twice the spec's limit, so a body over it fits."""
+    return 2 * operation().max_body_bytes
+
+
+def max_line_bytes() -> int:
+    """The longest line: the largest body in base64, plus the other fields."""
+    return 4 * -(-max_body_bytes() // 3) + _LINE_OVERHEAD
+
+
+class CaseError(ValueError):
+    """A case that cannot be read or written; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class Case:
+    """One request as sent. `where` is the file and line it was read from ("" if new)."""
+
+    label: str
+    source: Source
+    method: str
+    path: str
+    content_type: str | None
+    body: bytes
+    credential: str
+    where: str = field(default="", compare=False)
+
+
+@cache
+def schema() -> dict[str, Any]:
+    """The case format's JSON Schema, as shipped in the package."""
+    text = resources.files(__package__).joinpath(SCHEMA_FILE).read_text("utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+@cache
+def _validator() -> Any:
+    return validator_for(schema())
+
+
+def label_from(text: str) -> str:
+    """A label from any text: one line, at most MAX_LABEL characters."""
+    one_line = " ".join(text.split()) or "case"
+    return one_line if len(one_line) <= MAX_LABEL else one_line[: MAX_LABEL - 1] + "…"
+
+
+# --- credentials ------------------------------------------------------------------------
+
+
+def credential_of(header: str | None, tokens: TokenTable) -> str:
+    """The kind of credential an Authorization header holds: the key's role, or how it
+    fails. Read as the mock authenticates (see `mock_server.auth.authenticate`)."""
+    parts = token_parts(header)
+    if parts is None:
+        return NONE if not (header or "").strip() else BEARER
+    if not parts:
+        return NO_KEY
+    if len(parts) > 1:
+        return KEY_WITH_SPACES
+    return tokens.role_of(parts[0]) or UNKNOWN_KEY
+
+
+# --- writing ----------------------------------------------------------------------------
+
+
+def as_json(case: Case) -> dict[str, Any]:
+    """The case as its JSON object, in the schema's order. The body is text when it is
+    UTF-8 and JSON does not escape it into something longer than base64."""
+    out: dict[str, Any] = {
+        "label": case.label,
+        "source": case.source,
+        "method": case.method,
+        "path": case.path,
+        "content_type": case.content_type,
+        "credential": case.credential,
+    }
+    encoded = base64.b64encode(case.body).decode("ascii")
+    try:
+        text = case.body.decode("utf-8")
+    except UnicodeDecodeError:
+        out["body_base64"] = encoded
+        return out
+    if len(json.dumps(text, ensure_ascii=False)) - 2 <= len(encoded):
+        out["body"] = text
+    else:
+        out["body_base64"] = encoded
+    return out
+
+
+def dumps(case: Case) -> str:
+    """One line of a case file (without its newline); CaseError if the case breaks the format."""
+    value = as_json(case)
+    problem = _problem(value) or _body_problem(case.body)
+    if problem is not None:
+        raise CaseError(f"case {case.label!r}: {problem}")
+    return json.dumps(value, ensure_ascii=False)
+
+
+def write(path: Path, cases: Iterable[Case]) -> int:
+    """Write the cases to a new file (replacing any); the number written."""
+    lines = [dumps(case) + "\n" for case in cases]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(lines), encoding="utf-8")
+    return len(lines)
+
+
+class CaseLog:
+    """Appends cases to a file as they come, up to MAX_FILE_BYTES, then stops (the file
+    stays readable). `full` says when it has stopped."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = path.open("ab")
+        self._size = self._file.tell()
+        self.full = False
+
+    def add(self, case: Case) -> bool:
+        """Append one case; False (and nothing written) once the file is full."""
+        line = (dumps(case) + "\n").encode("utf-8")
+        if self.full or self._size + len(line) > MAX_FILE_BYTES:
+            self.full = True
+            return False
+        self._file.write(line)
+        self._file.flush()
+        self._size += len(line)
+        return True
+
+    def close(self) -> None:
+        self._file.close()
+
+
+# --- reading ----------------------------------------------------------------------------
+
+
+def loads(line: bytes | str, where: str = "<case>") -> Case:
+    """One case from one line; CaseError naming `where` when it is not a valid case."""
+    raw = line.encode("utf-8") if isinstance(line, str) else line
+    if len(raw) > max_line_bytes():
+        raise CaseError(f"{where}: {_too_long()}")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise CaseError(f"{where}: not UTF-8 (byte {error.start + 1})") from None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        reason = f"{error.msg} (column {error.colno})"
+        raise CaseError(f"{where}: not JSON (a cut or broken line?): {reason}") from None
+    problem = _problem(value)
+    if problem is not None:
+        raise CaseError(f"{where}: {problem}")
+    body = _body(value)
+    if isinstance(body, str):
+        raise CaseError(f"{where}: {body}")
+    problem = _body_problem(body)
+    if problem is not None:
+        raise CaseError(f"{where}: {problem}")
+    return Case(
+        label=value["label"],
+        source=value["source"],
+        method=value["method"],
+        path=value["path"],
+        content_type=value["content_type"],
+        body=body,
+        credential=value["credential"],
+        where=where,
+    )
+
+
+def load(path: Path) -> list[Case]:
+    """Every case of one file, in order; CaseError naming the file and line otherwise."""
+    return list(_read(path, MAX_FILE_BYTES))
+
+
+def load_all(paths: Iterable[Path]) -> list[Case]:
+    """Every case of these files and directories (each `*.jsonl` file under a directory,
+    in name order), at most MAX_FILE_BYTES in all; CaseError naming what is wrong."""
+    cases: list[Case] = []
+    budget = MAX_FILE_BYTES
+    for path in paths:
+        for file in case_files(path):
+            for case in _read(file, budget):
+                cases.append(case)
+            budget -= file.stat().st_size
+    return cases
+
+
+def case_files(path: Path) -> list[Path]:
+    """The case files a path names: itself, or every `*.jsonl` file under a directory."""
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*" + SUFFIX) if p.is_file())
+    if not path.is_file():
+        raise CaseError(f"{path}: no such file or directory")
+    return [path]
+
+
+def is_case_file(path: Path) -> bool:
+    """Whether a `.jsonl` file holds cases: its first line names a source and a credential.
+
+    Unrelated JSON Lines files (logs, data sets) are left alone this way; a case file is
+    recognised even when its first line is broken further on, and then read and refused
+    with a clear error.
+    """
+    try:
+        with path.open("rb") as stream:
+            head = stream.readline(_SNIFF_BYTES)
+    except OSError:
+        return False
+    return all(re.search(rb'"%s"\s*:' % key, head) for key in (b"source", b"credential"))
+
+
+def _read(path: Path, budget: int) -> Iterator[Case]:
+    limit = max_line_bytes()
+    try:
+        stream: BinaryIO = path.open("rb")
+    except OSError as error:
+        raise CaseError(f"{path}: cannot read it: {error.strerror}") from None
+    with stream:
+        size = 0
+        for number, line in enumerate(iter(lambda: stream.readline(limit + 1), b""), 1):
+            where = f"{path}:{number}"
+            size += len(line)
+            if size > budget:
+                raise CaseError(f"{where}: over {MAX_FILE_BYTES // 2**20} MiB of cases in all")
+            if len(line) > limit and not line.endswith(b"\n"):
+                raise CaseError(f"{where}: {_too_long()}")
+            if line.strip():
+                yield loads(line.rstrip(b"\r\n"), where)
+
+
+def _too_long() -> str:
+    return (
+        f"the line is over {max_line_bytes()} bytes (a case's body holds at most "
+        f"{max_body_bytes()} bytes, twice the spec's x-max-body-bytes)"
+    )
+
+
+_JSON_TYPES = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
+
+
+def _problem(value: Any) -> str | None:
+    """The first way a parsed line breaks the schema, in one short line; None if valid."""
+    if not isinstance(value, dict):
+        return f"not a JSON object but {_JSON_TYPES.get(type(value), 'a number')}"
+    for error in _validator().iter_errors(value):
+        where = "/".join(str(part) for part in error.instance_path)
+        if isinstance(error.kind, ValidationErrorKind.OneOfNotValid):
+            return "no body: give `body` (text) or `body_base64`"
+        if isinstance(error.kind, ValidationErrorKind.OneOfMultipleValid):
+            return "two bodies: give `body` or `body_base64`, not both"
+        if isinstance(error.kind, ValidationErrorKind.Enum):
+            choices = ", ".join(str(option) for option in error.kind.options)
+            message = f"{_short(json.dumps(error.instance))} is not one of {choices}"
+        else:
+            message = _short(error.message)
+        return f"{where}: {message}" if where else message
+    return None
+
+
+def _short(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _body(value: dict[str, Any]) -> bytes | str:
+    """The body's bytes, or why they cannot be had."""
+    if "body" in value:
+        try:
+            return str(value["body"]).encode("utf-8")
+        except UnicodeEncodeError:
+            return "body: not Unicode text (a lone surrogate); give it as body_base64"
+    try:
+        return base64.b64decode(value["body_base64"], validate=True)
+    except binascii.Error as error:
+        return f"body_base64: not valid base64 ({error})"
+
+
+def _body_problem(body: bytes) -> str | None:
+    if len(body) > max_body_bytes():
+        return (
+            f"the body is {len(body)} bytes; a case holds at most {max_body_bytes()} "
+            "(twice the spec's x-max-body-bytes)"
+        )
+    return None
