@@ -289,3 +289,10 @@ def test_case_files_are_told_from_other_json_lines_files(
     file = tmp_path / "f.jsonl"
     file.write_text(first_line + "\n")
     assert cases.is_case_file(file) is is_case
+
+
+def test_the_readmes_example_is_a_valid_case() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("### Keep what you found", 1)[1]
+    example = section.split("```json\n", 1)[1].split("\n```", 1)[0]
+    assert cases.loads(example).credential == "staff"
