@@ -18,9 +18,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -102,6 +103,21 @@ def label_from(text: str) -> str:
     return one_line if len(one_line) <= MAX_LABEL else one_line[: MAX_LABEL - 1] + "…"
 
 
+def masked(case: Case, keys: Iterable[str]) -> Case:
+    """The case with every key replaced by as many asterisks wherever it appears (a body
+    or label that holds one by mistake), so that a key is never written; sizes stay."""
+    label, body, content_type = case.label, case.body, case.content_type
+    for key in keys:
+        if not key:
+            continue
+        hidden = "*" * len(key)
+        raw = key.encode("utf-8", "surrogateescape")
+        label = label.replace(key, hidden)
+        body = body.replace(raw, b"*" * len(raw))
+        content_type = content_type.replace(key, hidden) if content_type else content_type
+    return replace(case, label=label, body=body, content_type=content_type)
+
+
 # --- credentials ------------------------------------------------------------------------
 
 
@@ -163,29 +179,26 @@ def write(path: Path, cases: Iterable[Case]) -> int:
 
 
 class CaseLog:
-    """Appends cases to a file as they come, up to MAX_FILE_BYTES, then stops (the file
-    stays readable). `full` says when it has stopped."""
+    """Appends case lines (from `dumps`) to a file, up to MAX_FILE_BYTES, then stops; the
+    file stays readable. Each line is one write to a file opened for appending, so the
+    processes of a mock with several workers can share one file."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = path.open("ab")
-        self._size = self._file.tell()
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         self.full = False
 
-    def add(self, case: Case) -> bool:
-        """Append one case; False (and nothing written) once the file is full."""
-        line = (dumps(case) + "\n").encode("utf-8")
-        if self.full or self._size + len(line) > MAX_FILE_BYTES:
+    def add(self, line: str) -> bool:
+        """Append one line; False (and nothing written) once the file is full."""
+        data = (line + "\n").encode("utf-8")
+        if self.full or os.fstat(self._fd).st_size + len(data) > MAX_FILE_BYTES:
             self.full = True
             return False
-        self._file.write(line)
-        self._file.flush()
-        self._size += len(line)
+        os.write(self._fd, data)
         return True
 
     def close(self) -> None:
-        self._file.close()
+        os.close(self._fd)
 
 
 # --- reading ----------------------------------------------------------------------------

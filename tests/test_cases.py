@@ -296,3 +296,32 @@ def test_the_readmes_example_is_a_valid_case() -> None:
     section = readme.split("### Keep what you found", 1)[1]
     example = section.split("```json\n", 1)[1].split("\n```", 1)[0]
     assert cases.loads(example).credential == "staff"
+
+
+def test_keys_are_masked_wherever_they_appear_keeping_sizes() -> None:
+    leaky = case(
+        b'{"subject": "my key is Sekrit42, ok", "message": "Gr\xc3\xbc\xc3\x9fe-key"}',
+        label="Sekrit42 in a label",
+        content_type="application/json; x=Sekrit42",
+    )
+    hidden = cases.masked(leaky, ["Sekrit42", "Grüße-key", ""])
+    assert hidden.body == b'{"subject": "my key is ********, ok", "message": "***********"}'
+    assert hidden.label == "******** in a label"
+    assert hidden.content_type == "application/json; x=********"
+    assert len(hidden.body) == len(leaky.body)
+
+
+def test_a_case_log_appends_whole_lines_and_stops_when_full(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    file = tmp_path / "session.jsonl"
+    file.write_text(line(label="earlier") + "\n")
+    first, second = cases.CaseLog(file), cases.CaseLog(file)  # two workers, one file
+    assert first.add(cases.dumps(case(label="one")))
+    assert second.add(cases.dumps(case(label="two")))
+    monkeypatch.setattr(cases, "MAX_FILE_BYTES", file.stat().st_size + 10)
+    assert not first.add(cases.dumps(case(label="three")))
+    assert first.full
+    first.close()
+    second.close()
+    assert [c.label for c in cases.load(file)] == ["earlier", "one", "two"]
