@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-import httpx
+import aiohttp
 from starlette.types import Message, Receive, Scope, Send
 
 from contract_tests.contract import contract
@@ -162,11 +162,11 @@ class ValidatingProxy:
             await send_stream(
                 send, answer.status, [*answer.headers, *headers], _then(received.data, rest)
             )
-        except httpx.HTTPError as error:
+        except (aiohttp.ClientError, TimeoutError) as error:
             # The head is on its way: only closing the connection can tell the client.
             logger.warning("%s", self.upstream.error(error))
         finally:
-            await answer.response.aclose()
+            answer.close()
 
     # --- the operation: judged -------------------------------------------------------------
 
@@ -190,13 +190,14 @@ class ValidatingProxy:
             )
             try:
                 received = await _read_at_most(answer.chunks(), self.limit)
-            except httpx.HTTPError as error:
-                await answer.response.aclose()
+            except (aiohttp.ClientError, TimeoutError) as error:
+                answer.close()
                 raise self.upstream.error(error) from None
         except UpstreamError as error:
             violations = self.judge.unanswered(request, str(error))
             self._report_violations(violations)
-            self._record(line(request, None, violations, str(error)))
+            if self.recording is not None:
+                self.recording.write(line(request, None, violations, str(error)))
             names = ", ".join(v.check for v in violations)
             await send_json(
                 send, error.status, {"detail": str(error)}, [(VIOLATIONS_HEADER, names)]
@@ -205,13 +206,14 @@ class ValidatingProxy:
         live = LiveAnswer(answer.status, answer.headers, received, time.time())
         violations = self.judge.exchange(request, live)
         self._report_violations(violations)
-        self._record(line(request, live, violations))
+        if self.recording is not None:
+            self.recording.write(line(request, live, violations))
         if not violations:
             await self._pass_on(answer, received, [], send)
             return
         names = ", ".join(dict.fromkeys(v.check for v in violations))
         if self.settings.strict:
-            await answer.response.aclose()
+            answer.close()
             await send_json(
                 send,
                 502,
@@ -230,10 +232,6 @@ class ValidatingProxy:
     def _report_violations(self, violations: list[Violation]) -> None:
         for violation in violations:
             logger.warning("%s", self.keys.mask(violation.log_line()))
-
-    def _record(self, entry: dict[str, object]) -> None:
-        if self.recording is not None:
-            self.recording.write(entry)
 
     # --- the proxy's own routes ------------------------------------------------------------
 

@@ -12,6 +12,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from contract_tests import strategies as s
@@ -157,7 +158,26 @@ class LiveAnswer:
         for name, value in self.headers:
             key, text = name.decode("latin-1").lower(), value.decode("latin-1")
             joined[key] = f"{joined[key]}, {text}" if key in joined else text
-        return Response(self.status, joined, self.body.data, self.at - sent_at)
+        return _ParsedOnce(self.status, joined, self.body.data, self.at - sent_at)
+
+
+@dataclass(frozen=True)
+class _ParsedOnce(Response):
+    """The suite's Response with its JSON parsed once: the checks read it several times,
+    and the proxy judges every exchange on the way to its client."""
+
+    @cached_property
+    def _parsed(self) -> tuple[Any, ValueError | None]:
+        try:
+            return super().json(), None
+        except ValueError as error:  # UnicodeDecodeError is a ValueError too
+            return None, error
+
+    def json(self) -> Any:
+        value, error = self._parsed
+        if error is not None:
+            raise error
+        return value
 
 
 class Judge:

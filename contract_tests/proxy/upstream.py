@@ -1,4 +1,5 @@
-"""The upstream: one pooled HTTP client, headers as a proxy must pass them, clear errors.
+"""The upstream: one pooled HTTP client (aiohttp), headers as a proxy must pass them, clear
+errors.
 
 Requests and answers pass through unchanged but for what HTTP says belongs to one
 connection only (RFC 9110 section 7.6.1): the hop-by-hop headers and the headers the
@@ -8,11 +9,11 @@ says the message went through this proxy (RFC 9110 section 7.6.3).
 
 from __future__ import annotations
 
-import http.cookiejar
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from dataclasses import dataclass
 
-import httpx
+import aiohttp
+import yarl
 
 RawHeaders = list[tuple[bytes, bytes]]
 
@@ -30,6 +31,8 @@ HOP_BY_HOP = frozenset(
     }
 )
 VIA = b"1.1 contacts-contract-proxy"
+# Connections to the upstream at once; more requests wait for one.
+MAX_CONNECTIONS = 256
 
 
 def end_to_end(headers: Iterable[tuple[bytes, bytes]]) -> RawHeaders:
@@ -68,18 +71,18 @@ class Answer:
 
     status: int
     headers: RawHeaders
-    response: httpx.Response
+    response: aiohttp.ClientResponse
 
     def chunks(self) -> AsyncIterator[bytes]:
-        """The body's bytes exactly as they came (no decoding of Content-Encoding)."""
-        return self.response.aiter_raw()
+        """The body's bytes exactly as they came (Content-Encoding is not decoded)."""
+        return self.response.content.iter_any()
+
+    def close(self) -> None:
+        self.response.release()
 
 
-class _NoCookies(http.cookiejar.DefaultCookiePolicy):
-    # The client is shared by every user of the proxy: it must never keep one's cookies
-    # and send them along with another's requests.
-    def set_ok(self, cookie: http.cookiejar.Cookie, request: object) -> bool:
-        return False
+# What aiohttp would add on its own: the request must go as it came.
+_NOT_ADDED = ("User-Agent", "Accept", "Accept-Encoding", "Content-Type")
 
 
 class Upstream:
@@ -88,14 +91,25 @@ class Upstream:
     def __init__(self, base_url: str, timeout: float, *, verify: bool = True) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
-        self._client = httpx.AsyncClient(
-            timeout=timeout,
-            verify=verify,
-            trust_env=False,  # no proxy from the environment between us and the upstream
-            follow_redirects=False,  # a redirect is the upstream's answer, passed on as is
-            cookies=http.cookiejar.CookieJar(policy=_NoCookies()),
-            limits=httpx.Limits(max_connections=None, max_keepalive_connections=100),
-        )
+        self.verify = verify
+        self._session: aiohttp.ClientSession | None = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        # Made on first use, inside the server's event loop, as aiohttp requires.
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=MAX_CONNECTIONS, ssl=self.verify),
+                # The session serves every user of the proxy: it must never keep one's
+                # cookies and send them along with another's requests.
+                cookie_jar=aiohttp.DummyCookieJar(),
+                skip_auto_headers=_NOT_ADDED,
+                auto_decompress=False,
+                # Connecting, and each wait for the upstream's bytes, is bounded.
+                timeout=aiohttp.ClientTimeout(
+                    total=None, sock_connect=self.timeout, sock_read=self.timeout
+                ),
+            )
+        return self._session
 
     async def send(
         self,
@@ -105,43 +119,45 @@ class Upstream:
         content: bytes | AsyncIterable[bytes],
     ) -> Answer:
         """Send the request; its answer once the head has arrived. Raises UpstreamError."""
-        url = self.base_url + target
-        # Built directly, not with client.build_request: the client would add its own
-        # default headers (User-Agent, Accept, ...), and the request must go as it came.
-        request = httpx.Request(method, url, headers=headers, content=content)
+        # encoded=True: the path and query go exactly as the client wrote them.
+        url = yarl.URL(self.base_url + target, encoded=True)
+        pairs = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in headers]
         try:
-            response = await self._client.send(request, stream=True)
-        except httpx.HTTPError as error:
+            response = await self._client().request(
+                method, url, headers=pairs, data=content, allow_redirects=False
+            )
+        except (aiohttp.ClientError, TimeoutError) as error:
             raise self.error(error) from None
-        # Names in lower case, as the ASGI servers and Starlette's CORS headers expect them
-        # (HTTP names are case-insensitive): the CORS middleware then replaces a header the
+        # Names in lower case, as ASGI servers and Starlette's CORS middleware expect them
+        # (HTTP names are case-insensitive): the middleware then replaces a CORS header the
         # upstream set instead of repeating it.
-        headers = [(name.lower(), value) for name, value in end_to_end(response.headers.raw)]
-        return Answer(response.status_code, headers, response)
+        raw = [(name.lower(), value) for name, value in end_to_end(response.raw_headers)]
+        return Answer(response.status, raw, response)
 
-    def error(self, error: Exception) -> UpstreamError:
+    def error(self, error: BaseException) -> UpstreamError:
         """What a failure to get (all of) an answer means, for the client and the log."""
         where = self.base_url
-        if isinstance(error, httpx.TimeoutException):
+        if isinstance(error, TimeoutError):
             return UpstreamError(
                 504, f"the upstream {where} did not answer within {self.timeout:g} s"
             )
-        if isinstance(error, httpx.ConnectError):
-            reason = str(error)
-            if "refused" in reason.lower():
+        if isinstance(error, aiohttp.ClientConnectorCertificateError):
+            return UpstreamError(
+                502, f"the upstream {where}'s TLS certificate is not trusted (--insecure)"
+            )
+        if isinstance(error, aiohttp.ClientConnectorDNSError):
+            return UpstreamError(502, f"the upstream's host name in {where} is unknown")
+        if isinstance(error, aiohttp.ClientConnectorError):
+            if isinstance(error.os_error, ConnectionRefusedError):
                 return UpstreamError(502, f"the upstream {where} refused the connection")
-            if "name or service not known" in reason.lower() or "nodename" in reason.lower():
-                return UpstreamError(502, f"the upstream's host name {where} is unknown")
-            if "certificate" in reason.lower():
-                return UpstreamError(
-                    502, f"the upstream {where}'s TLS certificate is not trusted (--insecure)"
-                )
-            return UpstreamError(502, f"cannot connect to the upstream {where}: {reason}")
-        if isinstance(error, httpx.RemoteProtocolError | httpx.ReadError):
+            return UpstreamError(502, f"cannot connect to the upstream {where}: {error.strerror}")
+        if isinstance(error, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError):
             return UpstreamError(
                 502, f"the upstream {where} closed the connection before its answer ended"
             )
         return UpstreamError(502, f"the upstream {where} failed: {type(error).__name__}: {error}")
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
