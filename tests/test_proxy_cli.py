@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import subprocess
 import sys
@@ -120,12 +121,13 @@ def test_strict_recording_proxy_in_front_of_a_faulty_mock(tmp_path: Path) -> Non
     assert echo["violations"][0]["check"] == "echo"
 
 
-def proxy_cli(*args: str) -> subprocess.CompletedProcess[str]:
+def proxy_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "contract_tests", "proxy", *args],
         capture_output=True,
         text=True,
         timeout=60,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -151,6 +153,14 @@ def test_usage_errors_are_one_line(args: tuple[str, ...], message: str) -> None:
     result = proxy_cli(*args)
     assert result.returncode == 2
     assert result.stderr == f"contacts-contract proxy: error: {message}\n"
+
+
+def test_a_wrong_environment_variable_is_a_one_line_usage_error() -> None:
+    result = proxy_cli("--upstream", "http://127.0.0.1:1", env={"CONTACTS_PROXY_STRICT": "maybe"})
+    assert result.returncode == 2
+    assert result.stderr == (
+        "contacts-contract proxy: error: CONTACTS_PROXY_STRICT: 'maybe' is not a yes/no value\n"
+    )
 
 
 def test_help_names_every_option() -> None:

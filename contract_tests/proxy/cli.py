@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib.util
 import os
 import socket
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from contract_tests import __version__
-from contract_tests.config import _non_negative, _positive_int, _seconds, _url
+from contract_tests.config import _flag, _non_negative, _positive_int, _seconds, _url
 from contract_tests.proxy.app import PREFIX, VIOLATIONS_HEADER, create_proxy
 from contract_tests.proxy.settings import DEFAULT_PORT, ProxySettings
 from mock_server.auth import KNOWN_ROLES
@@ -62,6 +63,14 @@ def _env(name: str) -> str | None:
     return os.environ.get(ENV_PREFIX + name) or None
 
 
+def _env_flag(name: str) -> bool:
+    try:
+        return bool(_flag(_env(name) or ""))
+    except ValueError as error:
+        print(f"{PROG}: error: {ENV_PREFIX}{name}: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
 def _env_list(name: str) -> list[str]:
     raw = _env(name)
     return [item.strip() for item in raw.split(",") if item.strip()] if raw else []
@@ -102,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     add(
         "--strict",
         action="store_true",
-        default=bool(_env("STRICT")),
+        default=_env_flag("STRICT"),
         help="answer 502 with the violations instead of an answer that broke the contract [STRICT]",
     )
     add(
@@ -145,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     add(
         "--insecure",
         action="store_true",
-        default=bool(_env("INSECURE")),
+        default=_env_flag("INSECURE"),
         help="do not verify the upstream's TLS certificate [INSECURE]",
     )
     add(
@@ -268,6 +277,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         date_header=False,
         timeout_graceful_shutdown=5,
     )
+    # Every object made so far (the suite's modules, the spec, the app) lives as long as the
+    # process: kept out of the garbage collector's sight, a full collection takes a
+    # fraction of a millisecond instead of tens, and no longer shows in the proxy's p99.
+    gc.freeze()
     try:
         uvicorn.Server(config).run(sockets=[sock])
     except KeyboardInterrupt:
