@@ -40,6 +40,7 @@ logger = logging.getLogger("contract_tests.proxy")
 
 PREFIX = "/__proxy__"
 VIOLATIONS_HEADER = "X-Contract-Violations"
+NOTHING_READ = Body(b"", complete=False)  # of an answer's body, before it is streamed on
 
 
 async def _read_at_most(chunks: AsyncIterator[bytes], limit: int) -> Body:
@@ -60,6 +61,16 @@ async def _then(first: bytes, rest: AsyncIterator[bytes] | None) -> AsyncIterato
     if rest is not None:
         async for chunk in rest:
             yield chunk
+
+
+def _named(violations: list[Violation]) -> tuple[str, str]:
+    """The X-Contract-Violations header: the checks broken, each once."""
+    return VIOLATIONS_HEADER, ", ".join(dict.fromkeys(v.check for v in violations))
+
+
+def _violations_header(violations: list[Violation]) -> tuple[bytes, bytes]:
+    name, value = _named(violations)
+    return name.lower().encode(), value.encode("latin-1")
 
 
 def _has_body(scope: Scope) -> bool:
@@ -151,16 +162,21 @@ class ValidatingProxy:
             logger.warning("%s %s: %s", scope["method"], scope["path"], error)
             await send_json(send, error.status, {"detail": str(error)})
             return
-        await self._pass_on(answer, Body(b"", complete=False), [], send)
+        await self._pass_on(answer, send)
 
     async def _pass_on(
-        self, answer: Answer, received: Body, headers: list[tuple[bytes, bytes]], send: Send
+        self,
+        answer: Answer,
+        send: Send,
+        read: Body = NOTHING_READ,
+        extra: list[tuple[bytes, bytes]] | None = None,
     ) -> None:
-        """Send the answer on: `received`, its first bytes already read, then the rest."""
-        rest = None if received.complete else answer.chunks()
+        """Send the answer on, `extra` headers added: what was `read` of its body already,
+        then the rest as it comes."""
+        rest = None if read.complete else answer.chunks()
         try:
             await send_stream(
-                send, answer.status, [*answer.headers, *headers], _then(received.data, rest)
+                send, answer.status, [*answer.headers, *(extra or [])], _then(read.data, rest)
             )
         except (aiohttp.ClientError, TimeoutError) as error:
             # The head is on its way: only closing the connection can tell the client.
@@ -194,42 +210,40 @@ class ValidatingProxy:
                 answer.close()
                 raise self.upstream.error(error) from None
         except UpstreamError as error:
-            violations = self.judge.unanswered(request, str(error))
-            self._report_violations(violations)
-            if self.recording is not None:
-                self.recording.write(line(request, None, violations, str(error)))
-            names = ", ".join(v.check for v in violations)
-            await send_json(
-                send, error.status, {"detail": str(error)}, [(VIOLATIONS_HEADER, names)]
-            )
+            await self._unanswered(request, error, send)
             return
         live = LiveAnswer(answer.status, answer.headers, received, time.time())
         violations = self.judge.exchange(request, live)
-        self._report_violations(violations)
+        self._log(violations)
         if self.recording is not None:
             self.recording.write(line(request, live, violations))
         if not violations:
-            await self._pass_on(answer, received, [], send)
-            return
-        names = ", ".join(dict.fromkeys(v.check for v in violations))
-        if self.settings.strict:
+            await self._pass_on(answer, send, received)
+        elif self.settings.strict:
             answer.close()
-            await send_json(
-                send,
-                502,
-                {
-                    "detail": f"The upstream's answer broke the contract ({names}); "
-                    "the proxy withheld it (--strict).",
-                    "upstream_status": answer.status,
-                    "violations": [{"check": v.check, "message": v.message} for v in violations],
-                },
-                [(VIOLATIONS_HEADER, names)],
-            )
-            return
-        extra = [(VIOLATIONS_HEADER.lower().encode(), names.encode("latin-1"))]
-        await self._pass_on(answer, received, extra, send)
+            await self._withhold(answer.status, violations, send)
+        else:
+            await self._pass_on(answer, send, received, [_violations_header(violations)])
 
-    def _report_violations(self, violations: list[Violation]) -> None:
+    async def _unanswered(self, request: LiveRequest, error: UpstreamError, send: Send) -> None:
+        violations = self.judge.unanswered(request, str(error))
+        self._log(violations)
+        if self.recording is not None:
+            self.recording.write(line(request, None, violations, str(error)))
+        await send_json(send, error.status, {"detail": str(error)}, [_named(violations)])
+
+    async def _withhold(self, status: int, violations: list[Violation], send: Send) -> None:
+        """--strict: a 502 with the violations instead of the answer that broke the contract."""
+        _, names = _named(violations)
+        body = {
+            "detail": f"The upstream's answer broke the contract ({names}); "
+            "the proxy withheld it (--strict).",
+            "upstream_status": status,
+            "violations": [{"check": v.check, "message": v.message} for v in violations],
+        }
+        await send_json(send, 502, body, [_named(violations)])
+
+    def _log(self, violations: list[Violation]) -> None:
         for violation in violations:
             logger.warning("%s", self.keys.mask(violation.log_line()))
 
