@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from contract_tests.config import Config
+from contract_tests.proxy.live import Keys
 from contract_tests.runner import Runner
 from tests.processes import MockProcess, running_mock
 from tests.proxying import (
@@ -213,3 +214,24 @@ def test_own_routes_take_only_get(proxy: Served) -> None:
     assert answer.status_code == 405
     assert answer.headers["allow"] == "GET"
     assert answer.json() == {"detail": "Only GET."}
+
+
+@pytest.mark.parametrize(
+    ("header", "name"),
+    [
+        ("Token s3cret-key", "staff"),
+        ("token s3cret-key", "staff"),  # the scheme's case does not matter, as in the mock
+        ("Token 0ther-s3cret", "masked"),
+        ("Bearer 0ther-s3cret", "other-scheme"),
+        ("0ther-s3cret", "other-scheme"),  # a bare key: no scheme at all
+        ("Token s3cret-key 0ther-s3cret", "key-with-spaces"),
+        ("Token", "no-key"),
+        (None, "none"),
+    ],
+)
+def test_a_credential_is_named_never_shown(header: str | None, name: str) -> None:
+    keys = Keys({"s3cret-key": "staff"}, CONTRACT)
+    credential = keys.credential(header)
+    assert credential.name == name
+    shown = f"{credential.header} {credential.credential.label} {credential.name}"
+    assert "s3cret" not in shown

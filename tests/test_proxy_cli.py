@@ -24,6 +24,7 @@ from tests.proxying import CONTRACT, fixed_probes, send, violation_names
 KEYS = {"s3cret-staff-key": "staff", "adm1n-s3cret": "admin", "us3r-s3cret": "user"}
 UNKNOWN_KEY = "n0t-given-to-the-proxy"
 BEARER_SECRET = "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0.sig"
+BARE_SECRET = "b4re-s3cret-without-scheme"
 
 
 def tokens() -> list[str]:
@@ -51,6 +52,11 @@ def test_strict_recording_proxy_in_front_of_a_faulty_mock(tmp_path: Path) -> Non
                 proxy.base_url + CONTRACT.path,
                 json={"subject": "Hi"},
                 headers={"Authorization": f"Bearer {BEARER_SECRET}"},
+            ),
+            client.post(  # a bare key, without the scheme
+                proxy.base_url + CONTRACT.path,
+                json={"subject": "Hi"},
+                headers={"Authorization": BARE_SECRET},
             ),
             client.post(
                 proxy.base_url + CONTRACT.path,
@@ -96,7 +102,7 @@ def test_strict_recording_proxy_in_front_of_a_faulty_mock(tmp_path: Path) -> Non
 
     # The recording: one valid line per exchange, and never a key.
     text = record.read_text(encoding="utf-8")
-    for secret in [*KEYS, UNKNOWN_KEY, BEARER_SECRET]:
+    for secret in [*KEYS, UNKNOWN_KEY, BEARER_SECRET, BARE_SECRET]:
         assert secret not in text
         assert secret not in log
         assert secret not in report

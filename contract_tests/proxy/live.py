@@ -65,7 +65,8 @@ class Keys:
             return _live(s.NO_HEADER, None, "no Authorization header", "none")
         scheme = parts[0]
         if scheme.lower() != TOKEN_SCHEME.lower():
-            return _live(s.OTHER_SCHEME, f"{scheme} {MASK}", f"the {scheme} scheme", "other-scheme")
+            # Nothing of it is repeated: a header without a scheme may be a bare key.
+            return _live(s.OTHER_SCHEME, MASK, "another scheme than Token", "other-scheme")
         if len(parts) == 1:
             return _live(s.NO_KEY, scheme, f'"{scheme}" with no key', "no-key")
         if len(parts) > 2:
