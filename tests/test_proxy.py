@@ -3,7 +3,9 @@ changes nothing, and finds nothing wrong."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -235,3 +237,24 @@ def test_a_credential_is_named_never_shown(header: str | None, name: str) -> Non
     assert credential.name == name
     shown = f"{credential.header} {credential.credential.label} {credential.name}"
     assert "s3cret" not in shown
+
+
+def test_recording_stops_before_its_size_limit(
+    mock: MockProcess, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    record = tmp_path / "traffic.jsonl"
+    with proxy_in_front_of(mock.base_url, record=record, record_max_bytes=3000) as proxy:
+        for _ in range(5):
+            answer = httpx.post(
+                proxy.url + CONTRACT.path,
+                json={"subject": "Hello"},
+                headers={"Authorization": "Token staff-token"},
+                timeout=10,
+            )
+            assert answer.status_code == 201  # recording or not, the traffic flows
+    lines = record.read_text(encoding="utf-8").splitlines()
+    assert 1 <= len(lines) < 5
+    assert record.stat().st_size <= 3000
+    assert all(json.loads(line)["response"]["status"] == 201 for line in lines)
+    stopped = [r.getMessage() for r in caplog.records if "recording stopped" in r.getMessage()]
+    assert stopped == [f"recording stopped: {record} would pass its limit of 3000 bytes"]
