@@ -1,5 +1,7 @@
 """contacts-contract: run the contract suite from the command line.
 
+`contacts-contract proxy ...` runs the validating proxy instead (contract_tests.proxy.cli).
+
 Exit codes: 0 the contract holds; 1 violations found; 2 usage or configuration error;
 3 target unreachable.
 """
