@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -130,13 +130,16 @@ def _flatten(error: BaseException, flaky: bool = False) -> Iterator[tuple[CheckF
 class Recorder:
     """Everything the run saw: how often each check ran, the statuses, the ids, failures."""
 
-    def __init__(self, contract: Contract) -> None:
+    def __init__(self, contract: Contract, max_ids: int | None = None) -> None:
         self.contract = contract
         self.runs: Counter[str] = Counter()
         self.statuses: Counter[int] = Counter()
         self.phases: Counter[str] = Counter()
         self.failures: dict[str, list[Failure]] = {}
-        self._ids: dict[Any, Call] = {}
+        # The ids seen, oldest first; beyond max_ids (a long-lived recorder, the proxy's)
+        # the oldest are forgotten.
+        self._ids: OrderedDict[Any, None] = OrderedDict()
+        self._max_ids = max_ids
         self._lock = threading.Lock()
 
     def observe(self, call: Call, applied: list[Check], phase: str) -> None:
@@ -159,9 +162,10 @@ class Recorder:
             except TypeError:
                 continue
             self.runs["unique_ids"] += 1
-            first = self._ids.get(key)
-            if first is None:
-                self._ids[key] = call
+            if key not in self._ids:
+                self._ids[key] = None
+                if self._max_ids is not None and len(self._ids) > self._max_ids:
+                    self._ids.popitem(last=False)
                 continue
             message = f"{name} {value!r} was given to two contacts"
             self._add(failure_from(call, "unique_ids", message, phase, minimal=False))

@@ -41,7 +41,11 @@ class Cors(CORSMiddleware):
                 await send(message)
                 return
             headers = message.get("headers", [])
-            if any(key == b"vary" for key, _ in headers):
+            varies = [value.lower() for key, value in headers if key.lower() == b"vary"]
+            if any(name.strip() == b"origin" for value in varies for name in value.split(b",")):
+                await send(message)  # it says so already (an answer the proxy passes on)
+                return
+            if varies:
                 # Merging with a Vary the app set is Starlette's job.
                 await self.send(message, send, request_headers=Headers(scope=scope))
                 return

@@ -1,4 +1,5 @@
-"""Start a real contacts-mock process on a free loopback port, and stop it by its pid."""
+"""Start a real contacts-mock (or contacts-contract proxy) process on a free loopback port,
+and stop it by its pid."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 _API_LINE = re.compile(r"API:\s+(http://127\.0\.0\.1:\d+)/")
+_PROXY_LINE = re.compile(r"Proxy:\s+(http://127\.0\.0\.1:\d+) ->")
 
 
 @dataclass
@@ -30,10 +32,16 @@ def mock_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "mock_server", "--port", "0", *args]
 
 
-def _drain(stream: object, lines: list[str], found: queue.Queue[str] | None) -> None:
+def proxy_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "contract_tests", "proxy", "--port", "0", *args]
+
+
+def _drain(
+    stream: object, lines: list[str], found: queue.Queue[str] | None, url_line: re.Pattern[str]
+) -> None:
     for line in stream:  # type: ignore[attr-defined]
         lines.append(line)
-        match = _API_LINE.search(line) if found is not None else None
+        match = url_line.search(line) if found is not None else None
         if match and found is not None:
             found.put(match.group(1))
 
@@ -42,34 +50,56 @@ def _drain(stream: object, lines: list[str], found: queue.Queue[str] | None) -> 
 def running_mock(
     *args: str, env: dict[str, str] | None = None, timeout: float = 30
 ) -> Iterator[MockProcess]:
-    """A mock on 127.0.0.1 with a free port; stopped (SIGINT, then SIGKILL) on exit.
+    """A mock on 127.0.0.1 with a free port; stopped (SIGINT, then SIGKILL) on exit."""
+    with running(mock_command(*args), _API_LINE, env, timeout) as mock:
+        yield mock
 
-    Both pipes are drained by threads, so a chatty mock never blocks on a full pipe.
+
+@contextmanager
+def running_proxy(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 30
+) -> Iterator[MockProcess]:
+    """`contacts-contract proxy` on 127.0.0.1 with a free port; stopped like the mock."""
+    with running(proxy_command(*args), _PROXY_LINE, env, timeout) as proxy:
+        yield proxy
+
+
+@contextmanager
+def running(
+    command: list[str], url_line: re.Pattern[str], env: dict[str, str] | None, timeout: float
+) -> Iterator[MockProcess]:
+    """A server process whose stdout names its base URL on a line matching `url_line`.
+
+    Both pipes are drained by threads, so a chatty server never blocks on a full pipe.
     """
     process = subprocess.Popen(
-        mock_command(*args),
+        command,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, **(env or {})},
     )
-    mock = MockProcess(process)
+    server = MockProcess(process)
     found: queue.Queue[str] = queue.Queue()
     readers = [
-        threading.Thread(target=_drain, args=(process.stdout, mock.stdout, found), daemon=True),
-        threading.Thread(target=_drain, args=(process.stderr, mock.stderr, None), daemon=True),
+        threading.Thread(
+            target=_drain, args=(process.stdout, server.stdout, found, url_line), daemon=True
+        ),
+        threading.Thread(
+            target=_drain, args=(process.stderr, server.stderr, None, url_line), daemon=True
+        ),
     ]
     for reader in readers:
         reader.start()
     try:
         try:
-            mock.base_url = found.get(timeout=timeout)
+            server.base_url = found.get(timeout=timeout)
         except queue.Empty:
             stop(process)
             raise RuntimeError(
-                f"mock did not start: {''.join(mock.stdout + mock.stderr)}"
+                f"{command[2]} did not start: {''.join(server.stdout + server.stderr)}"
             ) from None
-        yield mock
+        yield server
     finally:
         stop(process)
         for reader in readers:
