@@ -13,7 +13,7 @@ from pathlib import Path
 
 from contract_tests import strategies as s
 from contract_tests.contract import contract
-from mock_server.cases import Case, CaseError, load_all
+from mock_server.cases import MASKED, Case, CaseError, load_all
 
 # A case's role -> the suite's credential kind for it, and the option that gives its key.
 ROLES = {
@@ -55,6 +55,9 @@ def credential_name(credential: s.Credential) -> str:
 
 def probe(case: Case, keys: s.Keys) -> s.Probe:
     """The request to send for a case; MissingKey when its role's key was not given."""
+    if case.credential == MASKED:
+        roles = ", ".join(ROLES)
+        raise MissingKey(f"the recorder did not know the key's role: put {roles} for {MASKED}")
     credential = s.credential_for(kind_of(case), keys)
     if credential is None:
         option = ROLES[case.credential][1]

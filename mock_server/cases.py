@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -32,26 +33,30 @@ from jsonschema_rs import ValidationErrorKind, validator_for
 from mock_server.auth import KNOWN_ROLES, TokenTable, token_parts
 from mock_server.spec import operation
 
+logger = logging.getLogger("mock_server")
+
 Source = Literal["failure", "mock", "proxy", "hand-written"]
 SOURCES: tuple[str, ...] = get_args(Source)
 
-# Credential kinds besides the roles. Each names what the Authorization header held.
-NONE, BEARER, NO_KEY, UNKNOWN_KEY, KEY_WITH_SPACES = (
+# Credential kinds besides the roles. Each names what the Authorization header held;
+# MASKED: a key whose role the recorder was not told (the validating proxy's case).
+NONE, BEARER, NO_KEY, UNKNOWN_KEY, KEY_WITH_SPACES, MASKED = (
     "none",
     "bearer",
     "no-key",
     "unknown-key",
     "key-with-spaces",
+    "masked",
 )
-CREDENTIALS = (*KNOWN_ROLES, NONE, BEARER, NO_KEY, UNKNOWN_KEY, KEY_WITH_SPACES)
+CREDENTIALS = (*KNOWN_ROLES, NONE, BEARER, NO_KEY, UNKNOWN_KEY, KEY_WITH_SPACES, MASKED)
 
 SCHEMA_FILE = "case.schema.json"
 SUFFIX = ".jsonl"
 MAX_LABEL = 200
-# Everything on a line but the body: label, path, content type, names, JSON escapes.
+# Everything on a line but the bodies: label, path, content type, names, JSON escapes.
 _LINE_OVERHEAD = 16 * 1024
 # A file, or everything one load reads, is at most this big.
-MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_FILE_BYTES = 100 * 1024 * 1024
 # How much of a file's first line `is_case_file` looks at.
 _SNIFF_BYTES = 64 * 1024
 
@@ -62,8 +67,15 @@ def max_body_bytes() -> int:
 
 
 def max_line_bytes() -> int:
-    """The longest line: the largest body in base64, plus the other fields."""
-    return 4 * -(-max_body_bytes() // 3) + _LINE_OVERHEAD
+    """The longest line: two of the largest bodies in base64 (the request's, and the
+    answer's in `seen`), plus the other fields."""
+    return 2 * 4 * -(-max_body_bytes() // 3) + _LINE_OVERHEAD
+
+
+def kept_body(data: bytes) -> bytes:
+    """What a recorder keeps of a body: all of it, or the first x-max-body-bytes + 1 bytes
+    of a longer one, which is still over the limit, as the request was."""
+    return data[: operation().max_body_bytes + 1]
 
 
 class CaseError(ValueError):
@@ -106,24 +118,30 @@ def label_from(text: str) -> str:
 def masked(case: Case, keys: Iterable[str]) -> Case:
     """The case with every key replaced by as many asterisks wherever it appears (a body
     or label that holds one by mistake), so that a key is never written; sizes stay."""
-    label, body, content_type = case.label, case.body, case.content_type
+    keys = tuple(key for key in keys if key)
+    body = case.body
     for key in keys:
-        if not key:
-            continue
-        hidden = "*" * len(key)
         raw = key.encode("utf-8", "surrogateescape")
-        label = label.replace(key, hidden)
         body = body.replace(raw, b"*" * len(raw))
-        content_type = content_type.replace(key, hidden) if content_type else content_type
-    return replace(case, label=label, body=body, content_type=content_type)
+    content_type = hidden(case.content_type, keys) if case.content_type else case.content_type
+    return replace(case, label=hidden(case.label, keys), body=body, content_type=content_type)
+
+
+def hidden(text: str, keys: Iterable[str]) -> str:
+    """The text with every key replaced by as many asterisks."""
+    for key in keys:
+        if key:
+            text = text.replace(key, "*" * len(key))
+    return text
 
 
 # --- credentials ------------------------------------------------------------------------
 
 
-def credential_of(header: str | None, tokens: TokenTable) -> str:
+def credential_of(header: str | None, tokens: TokenTable, unknown: str = UNKNOWN_KEY) -> str:
     """The kind of credential an Authorization header holds: the key's role, or how it
-    fails. Read as the mock authenticates (see `mock_server.auth.authenticate`)."""
+    fails, read as the mock authenticates (see `mock_server.auth.authenticate`). A key
+    not in `tokens` is `unknown` (MASKED for a recorder that does not know every key)."""
     parts = token_parts(header)
     if parts is None:
         return NONE if not (header or "").strip() else BEARER
@@ -131,39 +149,42 @@ def credential_of(header: str | None, tokens: TokenTable) -> str:
         return NO_KEY
     if len(parts) > 1:
         return KEY_WITH_SPACES
-    return tokens.role_of(parts[0]) or UNKNOWN_KEY
+    return tokens.role_of(parts[0]) or unknown
 
 
 # --- writing ----------------------------------------------------------------------------
 
 
 def as_json(case: Case) -> dict[str, Any]:
-    """The case as its JSON object, in the schema's order. The body is text when it is
-    UTF-8 and JSON does not escape it into something longer than base64."""
-    out: dict[str, Any] = {
+    """The case as its JSON object, in the schema's order."""
+    return {
         "label": case.label,
         "source": case.source,
         "method": case.method,
         "path": case.path,
         "content_type": case.content_type,
         "credential": case.credential,
+        **body_json(case.body),
     }
-    encoded = base64.b64encode(case.body).decode("ascii")
+
+
+def body_json(body: bytes) -> dict[str, str]:
+    """A body as the format holds it: `body`, text, when it is UTF-8 and JSON does not
+    escape it into something longer than base64; else `body_base64`."""
+    encoded = base64.b64encode(body).decode("ascii")
     try:
-        text = case.body.decode("utf-8")
+        text = body.decode("utf-8")
     except UnicodeDecodeError:
-        out["body_base64"] = encoded
-        return out
+        return {"body_base64": encoded}
     if len(json.dumps(text, ensure_ascii=False)) - 2 <= len(encoded):
-        out["body"] = text
-    else:
-        out["body_base64"] = encoded
-    return out
+        return {"body": text}
+    return {"body_base64": encoded}
 
 
-def dumps(case: Case) -> str:
-    """One line of a case file (without its newline); CaseError if the case breaks the format."""
-    value = as_json(case)
+def dumps(case: Case, seen: dict[str, Any] | None = None) -> str:
+    """One line of a case file (without its newline), with what the recorder `seen` if
+    given; CaseError if the case breaks the format."""
+    value = as_json(case) if seen is None else {**as_json(case), "seen": seen}
     problem = _problem(value) or _body_problem(case.body)
     if problem is not None:
         raise CaseError(f"case {case.label!r}: {problem}")
@@ -179,20 +200,28 @@ def write(path: Path, cases: Iterable[Case]) -> int:
 
 
 class CaseLog:
-    """Appends case lines (from `dumps`) to a file, up to MAX_FILE_BYTES, then stops; the
-    file stays readable. Each line is one write to a file opened for appending, so the
-    processes of a mock with several workers can share one file."""
+    """Appends case lines (from `dumps`) to a file until the next would take it past
+    `max_bytes` (at most MAX_FILE_BYTES, what a load reads); then it stops, says so in
+    the log once, and the file stays readable. Each line is one write to a file opened
+    for appending, so the processes of a mock with several workers can share one file.
+    Raises OSError when the file cannot be opened."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, max_bytes: int = MAX_FILE_BYTES) -> None:
         self.path = path
+        self.max_bytes = min(max_bytes, MAX_FILE_BYTES)
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         self.full = False
 
     def add(self, line: str) -> bool:
         """Append one line; False (and nothing written) once the file is full."""
         data = (line + "\n").encode("utf-8")
-        if self.full or os.fstat(self._fd).st_size + len(data) > MAX_FILE_BYTES:
+        if self.full:
+            return False
+        if os.fstat(self._fd).st_size + len(data) > self.max_bytes:
             self.full = True
+            logger.warning(
+                "recording stopped: %s would pass its limit of %d bytes", self.path, self.max_bytes
+            )
             return False
         os.write(self._fd, data)
         return True
@@ -316,10 +345,11 @@ def _problem(value: Any) -> str | None:
         return f"not a JSON object but {_JSON_TYPES.get(type(value), 'a number')}"
     for error in _validator().iter_errors(value):
         where = "/".join(str(part) for part in error.instance_path)
+        at = f"{where}: " if where else ""
         if isinstance(error.kind, ValidationErrorKind.OneOfNotValid):
-            return "no body: give `body` (text) or `body_base64`"
+            return f"{at}no body: give `body` (text) or `body_base64`"
         if isinstance(error.kind, ValidationErrorKind.OneOfMultipleValid):
-            return "two bodies: give `body` or `body_base64`, not both"
+            return f"{at}two bodies: give `body` or `body_base64`, not both"
         if isinstance(error.kind, ValidationErrorKind.Enum):
             choices = ", ".join(str(option) for option in error.kind.options)
             message = f"{_short(json.dumps(error.instance))} is not one of {choices}"

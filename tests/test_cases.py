@@ -142,6 +142,10 @@ def test_the_schema_lists_the_modules_sources_and_credentials() -> None:
 def test_every_credential_kind_of_the_suite_is_a_case_credential_and_back() -> None:
     keys = s.Keys("k-staff", "k-admin", "k-user")
     for name in cases.CREDENTIALS:
+        if name == cases.MASKED:
+            with pytest.raises(suite_cases.MissingKey, match="put staff, admin, user for masked"):
+                suite_cases.probe(case(credential=name), keys)
+            continue
         probe = suite_cases.probe(case(credential=name), keys)
         assert suite_cases.credential_name(probe.credential) == name
     for kind in (s.TOKEN, s.ADMIN, s.NON_STAFF, *s.UNAUTHENTICATED):
@@ -312,16 +316,36 @@ def test_keys_are_masked_wherever_they_appear_keeping_sizes() -> None:
 
 
 def test_a_case_log_appends_whole_lines_and_stops_when_full(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     file = tmp_path / "session.jsonl"
     file.write_text(line(label="earlier") + "\n")
     first, second = cases.CaseLog(file), cases.CaseLog(file)  # two workers, one file
     assert first.add(cases.dumps(case(label="one")))
     assert second.add(cases.dumps(case(label="two")))
-    monkeypatch.setattr(cases, "MAX_FILE_BYTES", file.stat().st_size + 10)
-    assert not first.add(cases.dumps(case(label="three")))
-    assert first.full
-    first.close()
-    second.close()
+    small = cases.CaseLog(file, max_bytes=file.stat().st_size + 10)
+    assert not small.add(cases.dumps(case(label="three")))
+    assert not small.add(cases.dumps(case(label="four")))
+    assert small.full
+    for log in (first, second, small):
+        log.close()
     assert [c.label for c in cases.load(file)] == ["earlier", "one", "two"]
+    stopped = [r.getMessage() for r in caplog.records if "recording stopped" in r.getMessage()]
+    assert stopped == [f"recording stopped: {file} would pass its limit of {small.max_bytes} bytes"]
+
+
+def test_what_a_recorder_saw_rides_along_and_is_checked_too(tmp_path: Path) -> None:
+    seen = {
+        "time": "2026-01-15T10:00:00.000000Z",
+        "response": {"status": 201, "headers": [["content-type", "application/json"]], "body": ""},
+        "error": None,
+        "violations": [{"check": "echo", "message": "'subject' came back as 'Hi'"}],
+    }
+    assert cases.loads(cases.dumps(case(), seen)) == case()
+    wrong = {**seen, "response": {"status": 201, "headers": []}}
+    with pytest.raises(CaseError, match="seen/response: no body"):
+        cases.dumps(case(), wrong)
+    # A line may hold two bodies of the largest size: the request's and the answer's.
+    largest = b"\xff" * cases.max_body_bytes()
+    both = {**seen, "response": {"status": 413, "headers": [], **cases.body_json(largest)}}
+    assert len(cases.dumps(case(largest), both).encode()) <= cases.max_line_bytes()

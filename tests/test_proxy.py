@@ -224,8 +224,8 @@ def test_own_routes_take_only_get(proxy: Served) -> None:
         ("Token s3cret-key", "staff"),
         ("token s3cret-key", "staff"),  # the scheme's case does not matter, as in the mock
         ("Token 0ther-s3cret", "masked"),
-        ("Bearer 0ther-s3cret", "other-scheme"),
-        ("0ther-s3cret", "other-scheme"),  # a bare key: no scheme at all
+        ("Bearer 0ther-s3cret", "bearer"),
+        ("0ther-s3cret", "bearer"),  # a bare key: no scheme at all
         ("Token s3cret-key 0ther-s3cret", "key-with-spaces"),
         ("Token", "no-key"),
         (None, "none"),
@@ -255,6 +255,6 @@ def test_recording_stops_before_its_size_limit(
     lines = record.read_text(encoding="utf-8").splitlines()
     assert 1 <= len(lines) < 5
     assert record.stat().st_size <= 3000
-    assert all(json.loads(line)["response"]["status"] == 201 for line in lines)
+    assert all(json.loads(line)["seen"]["response"]["status"] == 201 for line in lines)
     stopped = [r.getMessage() for r in caplog.records if "recording stopped" in r.getMessage()]
     assert stopped == [f"recording stopped: {record} would pass its limit of 3000 bytes"]

@@ -3,7 +3,6 @@ process, with keys of their own, --record and --strict; and its usage errors."""
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import re
@@ -13,10 +12,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from jsonschema import Draft7Validator
 
-from contract_tests.proxy.recording import schema
-from contract_tests.runner import Keys
+from contract_tests.strategies import Keys
+from mock_server import cases
 from tests.processes import running_mock, running_proxy
 from tests.proxying import CONTRACT, fixed_probes, send, violation_names
 
@@ -106,22 +104,22 @@ def test_strict_recording_proxy_in_front_of_a_faulty_mock(tmp_path: Path) -> Non
         assert secret not in text
         assert secret not in log
         assert secret not in report
-    entries = [json.loads(line) for line in text.splitlines()]
-    assert len(entries) == len(probes) + len(extra) == violations["exchanges"]
-    validator = Draft7Validator(schema())
-    for entry in entries:
-        assert list(validator.iter_errors(entry)) == [], entry
-    credentials = {entry["credential"] for entry in entries}
-    assert credentials == {
-        "staff", "admin", "user", "none", "other-scheme", "no-key", "key-with-spaces", "masked"
+    # One format, one loader: the recording is a case file, with what was seen beside.
+    recorded = cases.load(record)
+    entries = [json.loads(line)["seen"] for line in text.splitlines()]
+    assert len(recorded) == len(probes) + len(extra) == violations["exchanges"]
+    assert {case.source for case in recorded} == {"proxy"}
+    assert {case.credential for case in recorded} == {
+        "staff", "admin", "user", "none", "bearer", "no-key", "key-with-spaces", "masked"
     }  # fmt: skip
-    over = [e for e in entries if e["response"]["status"] == 413]
-    # One byte over: kept whole. 3 MiB streamed: only its first bytes are kept.
-    assert [e.get("body_truncated") for e in over] == [None, True]
-    assert len(over[0]["body"]) == CONTRACT.max_body_bytes + 1
-    assert CONTRACT.max_body_bytes < len(over[1]["body"]) <= 2 * CONTRACT.max_body_bytes
-    binary = [base64.b64decode(e["body"]) for e in entries if e["body_encoding"] == "base64"]
-    assert b'{"subject": "\xff\xfe"}' in binary
+    over = [c for c, e in zip(recorded, entries, strict=True) if e["response"]["status"] == 413]
+    # One byte over, or 3 MiB streamed: kept as the first limit + 1 bytes, still over it.
+    assert [len(c.body) for c in over] == [CONTRACT.max_body_bytes + 1] * 2
+    assert [c.label.endswith(f"its first {CONTRACT.max_body_bytes + 1} bytes") for c in over] == [
+        False,
+        True,
+    ]
+    assert b'{"subject": "\xff\xfe"}' in [c.body for c in recorded]
     echo = next(e for e in entries if e["violations"])
     assert echo["response"]["status"] == 201  # the upstream's answer, before --strict
     assert echo["violations"][0]["check"] == "echo"

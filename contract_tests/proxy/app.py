@@ -20,7 +20,7 @@ from starlette.types import Message, Receive, Scope, Send
 from contract_tests.contract import contract
 from contract_tests.proxy import report
 from contract_tests.proxy.live import Judge, Keys, LiveAnswer, LiveRequest, Violation
-from contract_tests.proxy.recording import Recording, line
+from contract_tests.proxy.recording import line
 from contract_tests.proxy.settings import ProxySettings
 from contract_tests.proxy.upstream import Answer, Upstream, UpstreamError, request_headers
 from mock_server.asgi import (
@@ -34,6 +34,7 @@ from mock_server.asgi import (
     send_json,
     send_stream,
 )
+from mock_server.cases import CaseLog
 from mock_server.middleware import Cors
 
 logger = logging.getLogger("contract_tests.proxy")
@@ -108,7 +109,7 @@ class ValidatingProxy:
             settings.max_ids,
         )
         self.recording = (
-            Recording(settings.record, settings.record_max_bytes) if settings.record else None
+            CaseLog(settings.record, settings.record_max_bytes) if settings.record else None
         )
         self.own: dict[str, Callable[[Send], Awaitable[None]]] = {
             f"{PREFIX}/violations": self._violations,
@@ -215,8 +216,7 @@ class ValidatingProxy:
         live = LiveAnswer(answer.status, answer.headers, received, time.time())
         violations = self.judge.exchange(request, live)
         self._log(violations)
-        if self.recording is not None:
-            self.recording.write(line(request, live, violations))
+        self._record(request, live, violations)
         if not violations:
             await self._pass_on(answer, send, received)
         elif self.settings.strict:
@@ -228,8 +228,7 @@ class ValidatingProxy:
     async def _unanswered(self, request: LiveRequest, error: UpstreamError, send: Send) -> None:
         violations = self.judge.unanswered(request, str(error))
         self._log(violations)
-        if self.recording is not None:
-            self.recording.write(line(request, None, violations, str(error)))
+        self._record(request, None, violations, str(error))
         await send_json(send, error.status, {"detail": str(error)}, [_named(violations)])
 
     async def _withhold(self, status: int, violations: list[Violation], send: Send) -> None:
@@ -242,6 +241,19 @@ class ValidatingProxy:
             "violations": [{"check": v.check, "message": v.message} for v in violations],
         }
         await send_json(send, 502, body, [_named(violations)])
+
+    def _record(
+        self,
+        request: LiveRequest,
+        answer: LiveAnswer | None,
+        violations: list[Violation],
+        error: str | None = None,
+    ) -> None:
+        if self.recording is None:
+            return
+        recorded = line(request, answer, violations, self.settings.tokens, error)
+        if recorded is not None:
+            self.recording.add(recorded)
 
     def _log(self, violations: list[Violation]) -> None:
         for violation in violations:

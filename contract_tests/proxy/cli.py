@@ -17,6 +17,7 @@ from contract_tests.config import _flag, _non_negative, _positive_int, _seconds,
 from contract_tests.proxy.app import PREFIX, VIOLATIONS_HEADER, create_proxy
 from contract_tests.proxy.settings import DEFAULT_PORT, ProxySettings
 from mock_server.auth import KNOWN_ROLES
+from mock_server.cases import MAX_FILE_BYTES
 from mock_server.logs import log_config
 from mock_server.settings import MAX_HEAD_BYTES
 
@@ -57,6 +58,13 @@ def _port(value: str) -> int:
     if not 0 <= port <= 65535:
         raise ValueError(f"{value} is not a port number (0-65535)")
     return port
+
+
+def _record_size(value: str) -> int:
+    size = _positive_int(value)
+    if size > MAX_FILE_BYTES:
+        raise ValueError(f"{value} is over {MAX_FILE_BYTES}, the most the suite reads back")
+    return size
 
 
 def _env(name: str) -> str | None:
@@ -124,10 +132,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add(
         "--record-max-bytes",
-        type=_checked(_positive_int),
-        default=_env("RECORD_MAX_BYTES") or str(100 * 2**20),
+        type=_checked(_record_size),
+        default=_env("RECORD_MAX_BYTES") or str(MAX_FILE_BYTES),
         metavar="N",
-        help="stop recording before FILE passes N bytes (default 100 MiB) [RECORD_MAX_BYTES]",
+        help=f"stop recording before FILE passes N bytes (default and most: {MAX_FILE_BYTES}, "
+        "what the suite reads back of a case file) [RECORD_MAX_BYTES]",
     )
     add(
         "--upstream-timeout",

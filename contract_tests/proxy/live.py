@@ -21,9 +21,10 @@ from contract_tests.contract import Contract
 from contract_tests.http import Request, Response
 from contract_tests.oracle import judge
 from contract_tests.runner import Failure, Recorder, failure_from
+from mock_server import cases
 from mock_server.asgi import Body
 from mock_server.auth import TokenTable
-from mock_server.errors import TOKEN_SCHEME
+from mock_server.cases import credential_of
 
 PHASE = "live traffic"
 LABEL = "a live request"
@@ -38,7 +39,7 @@ EXAMPLES_PER_CHECK = 5
 @dataclass(frozen=True)
 class LiveCredential:
     """A live Authorization header as the checks see it, and as a recording names it:
-    a role (staff, admin, user), or a kind (none, other-scheme, no-key, key-with-spaces,
+    a role (staff, admin, user), or a kind (none, bearer, no-key, key-with-spaces,
     masked for a key of unknown role). Never the key."""
 
     credential: s.Credential
@@ -59,27 +60,26 @@ class Keys:
         self.keys = tuple(tokens)
 
     def credential(self, header: str | None) -> LiveCredential:
-        """What a live Authorization header stands for, told as the mock tells it."""
-        parts = (header or "").split()
-        if not parts:
-            return _live(s.NO_HEADER, None, "no Authorization header", "none")
-        scheme = parts[0]
-        if scheme.lower() != TOKEN_SCHEME.lower():
-            # Nothing of it is repeated: a header without a scheme may be a bare key.
-            return _live(s.OTHER_SCHEME, MASK, "another scheme than Token", "other-scheme")
-        if len(parts) == 1:
-            return _live(s.NO_KEY, scheme, f'"{scheme}" with no key', "no-key")
-        if len(parts) > 2:
-            return _live(
-                s.SPACES, f"{scheme} {MASK}", "a key with a space in it", "key-with-spaces"
-            )
-        role = self.table.role_of(parts[1])
-        if role is None:
-            label = "a key of unknown role (not given with --token)"
-            return _live(UNKNOWN_ROLE, f"{scheme} {MASK}", label, "masked")
+        """What a live Authorization header stands for, named as a case names it: a key
+        not given with --token is `masked`, its role unknown."""
+        name = credential_of(header, self.table, unknown=cases.MASKED)
+        scheme = (header or "").split()[0] if name not in (cases.NONE, cases.BEARER) else ""
+        match name:
+            case cases.NONE:
+                return _live(s.NO_HEADER, None, "no Authorization header", name)
+            case cases.BEARER:
+                # Nothing of it is repeated: a header without a scheme may be a bare key.
+                return _live(s.OTHER_SCHEME, MASK, "another scheme than Token", name)
+            case cases.NO_KEY:
+                return _live(s.NO_KEY, scheme, f'"{scheme}" with no key', name)
+            case cases.KEY_WITH_SPACES:
+                return _live(s.SPACES, f"{scheme} {MASK}", "a key with a space in it", name)
+            case cases.MASKED:
+                label = "a key of unknown role (not given with --token)"
+                return _live(UNKNOWN_ROLE, f"{scheme} {MASK}", label, name)
         # The suite's kinds: the main key, the admin key, a key without the permission.
-        kind = s.NON_STAFF if role not in self.roles else s.ADMIN if role == s.ADMIN else s.TOKEN
-        return _live(kind, f"{scheme} <{role} key>", f"a {role} key", role)
+        kind = s.NON_STAFF if name not in self.roles else s.ADMIN if name == s.ADMIN else s.TOKEN
+        return _live(kind, f"{scheme} <{name} key>", f"a {name} key", name)
 
     def mask(self, text: str) -> str:
         """The text with every key given replaced (for log lines built from a request)."""

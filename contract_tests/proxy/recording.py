@@ -1,104 +1,81 @@
-"""--record FILE: every exchange of the operation as one JSON line, never a key.
+"""--record FILE: every exchange of the operation as one line of a case file, never a key.
 
-The request part of a line is a case (a label, where it came from, the method and path,
-the content type, the body, the credential as a role or kind); the upstream's answer and
-the checks it broke stand beside it. The format is `exchange.schema.json`, shipped in
-this package. The file is bounded: once a line would take it past its size limit,
-recording stops and says so in the log, once.
+A line is the request as a case (`mock_server.cases`: source `proxy`, the credential a
+role or a kind, `masked` for a key whose role the proxy was not told), with what the
+proxy saw beside it in `seen`: when the request came, the upstream's answer (status,
+headers, body), the error when there was none, and the checks it broke. The suite
+replays a recording as it is (`contacts-contract --cases FILE`, or pytest) and ignores
+`seen`. The keys given with --token are masked wherever they appear. The file is
+bounded (see `mock_server.cases.CaseLog`).
 """
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
 import time
-from importlib import resources
-from pathlib import Path
-from typing import IO, Any
+from collections.abc import Iterable
+from typing import Any
 
 from contract_tests.proxy.live import LiveAnswer, LiveRequest, Violation
-from mock_server.asgi import Body
+from mock_server.cases import (
+    Case,
+    CaseError,
+    body_json,
+    dumps,
+    hidden,
+    kept_body,
+    label_from,
+    masked,
+)
 
 logger = logging.getLogger("contract_tests.proxy")
-
-SOURCE = "proxy"
-SCHEMA = "exchange.schema.json"
-
-
-def schema() -> dict[str, Any]:
-    """The JSON Schema of one line of a recording."""
-    text = resources.files(__package__).joinpath(SCHEMA).read_text("utf-8")
-    loaded: dict[str, Any] = json.loads(text)
-    return loaded
-
-
-def _body(body: Body) -> dict[str, Any]:
-    """A body as JSON: UTF-8 text as it is, any other bytes in base64."""
-    try:
-        encoded = {"body": body.data.decode("utf-8"), "body_encoding": "text"}
-    except UnicodeDecodeError:
-        encoded = {"body": base64.b64encode(body.data).decode("ascii"), "body_encoding": "base64"}
-    return encoded if body.complete else {**encoded, "body_truncated": True}
 
 
 def _time(at: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(at)) + f".{int(at % 1 * 1e6):06d}Z"
 
 
+def _answer(answer: LiveAnswer, keys: tuple[str, ...]) -> dict[str, Any]:
+    body = kept_body(answer.body.data)
+    shown = {
+        "status": answer.status,
+        "headers": [
+            [n.decode("latin-1"), hidden(v.decode("latin-1"), keys)] for n, v in answer.headers
+        ],
+        **{name: hidden(value, keys) for name, value in body_json(body).items()},
+    }
+    return shown if answer.body.complete else {**shown, "body_truncated": True}
+
+
 def line(
     request: LiveRequest,
     answer: LiveAnswer | None,
     violations: list[Violation],
+    keys: Iterable[str],
     error: str | None = None,
-) -> dict[str, Any]:
-    """One exchange as a line of the recording: the case, then what became of it."""
-    response = None
-    if answer is not None:
-        response = {
-            "status": answer.status,
-            "headers": [[n.decode("latin-1"), v.decode("latin-1")] for n, v in answer.headers],
-            **_body(answer.body),
-        }
-    return {
-        "label": f"{request.method} {request.path} at {_time(request.at)}",
-        "source": SOURCE,
-        "method": request.method,
-        "path": request.target,
-        "content_type": request.content_type,
-        **_body(request.body),
-        "credential": request.credential.name,
+) -> str | None:
+    """One exchange as a line of the recording: the case, then what became of it; None
+    when the request cannot be a case (a content type that is not printable ASCII)."""
+    keys = tuple(keys)
+    body = kept_body(request.body.data)
+    cut = "" if request.body.complete else f", its first {len(body)} bytes"
+    case = Case(
+        label=label_from(f"{request.credential.name} at {_time(request.at)}{cut}"),
+        source="proxy",
+        method=request.method,
+        path=request.path,
+        content_type=request.content_type,
+        body=body,
+        credential=request.credential.name,
+    )
+    seen = {
         "time": _time(request.at),
-        "response": response,
+        "response": _answer(answer, keys) if answer is not None else None,
         "error": error,
         "violations": [{"check": v.check, "message": v.message} for v in violations],
     }
-
-
-class Recording:
-    """Appends lines to a file until it reaches `max_bytes`."""
-
-    def __init__(self, path: Path, max_bytes: int) -> None:
-        self.path = path
-        self.max_bytes = max_bytes
-        self.stream: IO[bytes] | None = path.open("ab")
-        self.size = self.stream.tell()
-
-    def write(self, entry: dict[str, Any]) -> None:
-        if self.stream is None:
-            return
-        data = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
-        if self.size + len(data) > self.max_bytes:
-            logger.warning(
-                "recording stopped: %s would pass its limit of %d bytes", self.path, self.max_bytes
-            )
-            self.close()
-            return
-        self.stream.write(data)
-        self.stream.flush()  # a line at a time, so that `tail -f` and a reader see whole lines
-        self.size += len(data)
-
-    def close(self) -> None:
-        if self.stream is not None:
-            self.stream.close()
-            self.stream = None
+    try:
+        return dumps(masked(case, keys), seen)
+    except CaseError as problem:
+        logger.warning("exchange not recorded: %s", problem)
+        return None

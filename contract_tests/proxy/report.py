@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from contract_tests.checks import CHECKS
 from contract_tests.config import Config
 from contract_tests.report import html_report
-from contract_tests.runner import FAILED, NOT_RUN, PASSED, Keys, Outcome, Result
+from contract_tests.runner import FAILED, NOT_RUN, PASSED, Outcome, Result
+from contract_tests.strategies import Keys
 
 if TYPE_CHECKING:
     from contract_tests.proxy.live import Judge

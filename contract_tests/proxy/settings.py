@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
+from mock_server.cases import MAX_FILE_BYTES
+
 DEFAULT_PORT = 8001
 
 
@@ -21,7 +23,8 @@ class ProxySettings:
     strict: bool = False
     """Answer 502 with the violations instead of an answer that broke the contract."""
     record: Path | None = None
-    record_max_bytes: int = 100 * 2**20
+    record_max_bytes: int = MAX_FILE_BYTES
+    """At most MAX_FILE_BYTES: what the suite reads back of a case file."""
     upstream_timeout: float = 10.0
     clock_skew: float = 300.0
     cors_origins: tuple[str, ...] = ("*",)
