@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
-import socket
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from mock_server import __version__, faults
-from mock_server.app import ADMIN_PREFIX, MockApp, create_app
+from mock_server.app import ADMIN_PREFIX, MockApp
 from mock_server.auth import KNOWN_ROLES
-from mock_server.logs import log_config
 from mock_server.seed import SeedError
-from mock_server.settings import DEFAULT_TOKENS, MAX_HEAD_BYTES, Settings
+from mock_server.serve import MockServer, ServeError, is_loopback
+from mock_server.settings import DEFAULT_TOKENS, Settings
+from mock_server.store import MEMORY, REDIS_SCHEMES
 
 ENV_PREFIX = "CONTACTS_MOCK_"
 
@@ -55,6 +55,33 @@ def _seconds(value: str) -> float:
     if not 0.1 <= number <= 3600:
         raise argparse.ArgumentTypeError(f"{value} must be between 0.1 and 3600 s")
     return number
+
+
+def _store_seconds(value: str) -> float:
+    number = float(value)
+    if not 0.1 <= number <= 60:
+        raise argparse.ArgumentTypeError(f"{value} must be between 0.1 and 60 s")
+    return number
+
+
+def _store(value: str) -> str:
+    if value != MEMORY and not value.startswith(REDIS_SCHEMES):
+        raise argparse.ArgumentTypeError(
+            f"expected {MEMORY} or a redis:// or rediss:// URL, got {value.split('@')[-1]!r}"
+        )
+    return value
+
+
+# The prefix sits inside the keys' hash tag, {NAME}: no braces, nothing odd.
+_PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
+
+
+def _store_prefix(value: str) -> str:
+    if not _PREFIX.fullmatch(value):
+        raise argparse.ArgumentTypeError(
+            f"{value!r}: use letters, digits and . _ : - (at most 100, no braces)"
+        )
+    return value
 
 
 def _positive(value: str) -> int:
@@ -136,6 +163,41 @@ def build_parser() -> argparse.ArgumentParser:
         help="a request head not received within S seconds gets 408 [HEAD_TIMEOUT]",
     )
     add(
+        "--store",
+        type=_store,
+        default=_env("STORE") or MEMORY,
+        metavar="URL",
+        help="where contacts and the request journal live: memory (this process) or "
+        "redis://host:port/db, rediss://... (shared by every worker and replica) [STORE]",
+    )
+    add(
+        "--store-prefix",
+        type=_store_prefix,
+        default=_env("STORE_PREFIX") or "contacts-mock",
+        metavar="NAME",
+        help="Redis keys start {NAME}:, so several mocks can share one Redis [STORE_PREFIX]",
+    )
+    add(
+        "--store-timeout",
+        type=_store_seconds,
+        default=_env("STORE_TIMEOUT") or "2",
+        metavar="S",
+        help="a request waits at most S seconds for the store, then gets 503 [STORE_TIMEOUT]",
+    )
+    add(
+        "--workers",
+        type=_positive,
+        default=_env("WORKERS") or "1",
+        metavar="N",
+        help="worker processes; more than 1 needs a shared store (--store redis://...) [WORKERS]",
+    )
+    add(
+        "--control-token",
+        default=_env("CONTROL_TOKEN"),
+        metavar="KEY",
+        help="every /__mock__/ request then needs Authorization: Token KEY [CONTROL_TOKEN]",
+    )
+    add(
         "--log-format",
         choices=["text", "json"],
         default=_env("LOG_FORMAT") or "text",
@@ -186,90 +248,64 @@ def parse_settings(argv: Sequence[str] | None = None) -> tuple[Settings, str]:
         head_timeout_s=args.head_timeout,
         log_format=args.log_format,
         fault=args.fault,
+        store=args.store,
+        store_prefix=args.store_prefix,
+        store_timeout_s=args.store_timeout,
+        workers=args.workers,
+        control_token=args.control_token,
     )
+    if settings.workers > 1 and settings.store == MEMORY:
+        parser.error(
+            f"--workers {settings.workers} needs a shared store (--store redis://...): "
+            "with the memory store each worker would have its own contacts and ids"
+        )
     return settings, args.log_level
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as error:
-        sock.close()
-        message = f"cannot listen on {host}:{port}: {error.strerror}"
-        raise SystemExit(f"contacts-mock: error: {message}") from None
-    sock.listen(2048)
-    sock.set_inheritable(True)
-    return sock
 
 
 def _mask(key: str) -> str:
     return key if key in DEFAULT_TOKENS else f"{key[:2]}…{key[-2:]}" if len(key) > 6 else "…"
 
 
-def banner(mock: MockApp, base_url: str) -> str:
-    tokens = ", ".join(f"{_mask(key)} ({role})" for key, role in mock.settings.tokens.items())
-    fault = mock.settings.fault
-    warning = [f"  FAULT:       {fault}: {faults.get(fault).description}"] if fault else []
-    return "\n".join(
-        [
-            f"contacts-mock {__version__} is serving the Contacts API contract",
-            *warning,
-            f"  API:         {base_url}{mock.operation.path}",
-            f"  Swagger UI:  {base_url}/api/ui/",
-            f"  OpenAPI:     {base_url}/api/openapi.json",
-            f"  Admin:       {base_url}{ADMIN_PREFIX}/contacts",
-            f"  Tokens:      {tokens}",
-            "  Send:        Authorization: Token <key>. Press Ctrl-C to stop.",
-        ]
-    )
-
-
-def _installed(module: str) -> bool:
-    return importlib.util.find_spec(module) is not None
-
-
-def _http_protocol(settings: Settings) -> Any:
-    """httptools (the fast parser) with a bounded request head; else uvicorn's h11."""
-    if not _installed("httptools"):
-        return "h11"
-    from mock_server.protocol import bounded_protocol
-
-    return bounded_protocol(settings.head_timeout_s)
+def banner(settings: Settings, mock: MockApp, base_url: str, seed_report: str | None) -> str:
+    tokens = ", ".join(f"{_mask(key)} ({role})" for key, role in settings.tokens.items())
+    fault = settings.fault
+    lines = [f"contacts-mock {__version__} is serving the Contacts API contract"]
+    if fault:
+        lines.append(f"  FAULT:       {fault}: {faults.get(fault).description}")
+    lines += [
+        f"  API:         {base_url}{mock.operation.path}",
+        f"  Swagger UI:  {base_url}/api/ui/",
+        f"  OpenAPI:     {base_url}/api/openapi.json",
+        f"  Admin:       {base_url}{ADMIN_PREFIX}/contacts"
+        + (" (Authorization: Token <control token>)" if settings.control_token else ""),
+        f"  Tokens:      {tokens}",
+        f"  Store:       {mock.store.describe()}"
+        + (f", {settings.workers} workers" if settings.workers > 1 else ""),
+    ]
+    if seed_report:
+        lines.append(f"  Seed file:   {seed_report}")
+    if not settings.control_token and not is_loopback(settings.host):
+        lines.append(
+            f"  WARNING:     no --control-token: anyone who can reach {settings.host} can read "
+            f"and reset its data ({ADMIN_PREFIX}/)"
+        )
+    lines.append("  Send:        Authorization: Token <key>. Press Ctrl-C to stop.")
+    return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    import uvicorn
-
     settings, log_level = parse_settings(argv)
     try:
-        mock = create_app(settings)
-    except (SeedError, ValueError) as error:
+        server = MockServer(settings, log_level)
+    except (SeedError, ServeError, ValueError) as error:
         raise SystemExit(f"contacts-mock: error: {error}") from None
-    sock = _bind(settings.host, settings.port)
-    host, port = sock.getsockname()[:2]
-    shown_host = f"[{host}]" if ":" in host else host
-    print(banner(mock, f"http://{shown_host}:{port}"), flush=True)
-    config = uvicorn.Config(
-        mock,
-        log_config=log_config(settings.log_format, log_level),
-        log_level=log_level,
-        # Access lines are logged at info: below that level, skip building them at all.
-        access_log=log_level in ("debug", "info"),
-        loop="uvloop" if _installed("uvloop") else "asyncio",
-        http=_http_protocol(settings),
-        h11_max_incomplete_event_size=MAX_HEAD_BYTES,
-        lifespan="on",
-        timeout_graceful_shutdown=5,
-    )
+    print(banner(settings, server.mock, server.url, server.seed_report), flush=True)
     try:
-        uvicorn.Server(config).run(sockets=[sock])
+        server.run()
     except KeyboardInterrupt:
         pass
-    finally:
-        sock.close()
+    except ServeError as error:
+        raise SystemExit(f"contacts-mock: error: {error}") from None
 
 
 if __name__ == "__main__":

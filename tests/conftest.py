@@ -1,8 +1,10 @@
-"""Fixtures: an in-process mock and an HTTP client that checks every contract response."""
+"""Fixtures: an in-process mock on either store, a real Redis, and an HTTP client that
+checks every contract response."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ from jsonschema import Draft4Validator
 from mock_server.app import MockApp, create_app
 from mock_server.settings import Settings
 from mock_server.spec import operation
+from tests.redis_server import RedisServer, running_redis
 
 E2E = Path(__file__).resolve().parent / "e2e"
 
@@ -20,6 +23,10 @@ STAFF = {"Authorization": "Token staff-token"}
 ADMIN = {"Authorization": "Token admin-token"}
 USER = {"Authorization": "Token user-token"}
 DOCUMENT_EXAMPLE = operation().request_example
+
+STORES = ["memory", "redis"]
+# Runs a test once on each store: @BOTH_STORES (the `store` fixture, indirectly).
+BOTH_STORES = pytest.mark.parametrize("store", STORES, indirect=True)
 
 MakeMock = Callable[..., MockApp]
 
@@ -41,12 +48,46 @@ def check_against_contract(response: httpx.Response) -> None:
         assert name in response.headers, f"{response.status_code} lacks {name}"
 
 
-@pytest.fixture
-def make_mock() -> MakeMock:
-    def make(**overrides: Any) -> MockApp:
-        return create_app(Settings(**overrides))
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """One redis-server for the session; each test keeps to its own key prefix."""
+    with running_redis(tmp_path_factory.mktemp("redis")) as server:
+        yield server
 
-    return make
+
+def unique_prefix() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def store(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Settings for the store under test: memory unless a test asks for both (BOTH_STORES);
+    Redis with a key prefix of the test's own."""
+    if getattr(request, "param", "memory") == "memory":
+        return {}
+    server: RedisServer = request.getfixturevalue("redis_server")
+    return {"store": server.url, "store_prefix": unique_prefix()}
+
+
+def store_args(store: dict[str, Any]) -> list[str]:
+    """The same store as contacts-mock options."""
+    if not store:
+        return []
+    return ["--store", store["store"], "--store-prefix", store["store_prefix"]]
+
+
+@pytest.fixture
+async def make_mock(store: dict[str, Any]) -> AsyncIterator[MakeMock]:
+    made: list[MockApp] = []
+
+    def make(**overrides: Any) -> MockApp:
+        mock = create_app(Settings(**(store | overrides)))
+        made.append(mock)
+        return mock
+
+    yield make
+    for mock in made:
+        await mock.store.close()
 
 
 @pytest.fixture
