@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 _API_LINE = re.compile(r"API:\s+(http://127\.0\.0\.1:\d+)/")
 
@@ -37,14 +38,7 @@ def _drain(stream: object, lines: list[str], found: queue.Queue[str] | None) -> 
             found.put(match.group(1))
 
 
-@contextmanager
-def running_mock(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 30
-) -> Iterator[MockProcess]:
-    """A mock on 127.0.0.1 with a free port; stopped (SIGINT, then SIGKILL) on exit.
-
-    Both pipes are drained by threads, so a chatty mock never blocks on a full pipe.
-    """
+def _start(args: tuple[str, ...], env: dict[str, str] | None) -> tuple[MockProcess, Any]:
     process = subprocess.Popen(
         mock_command(*args),
         stdout=subprocess.PIPE,
@@ -60,19 +54,41 @@ def running_mock(
     ]
     for reader in readers:
         reader.start()
+    return mock, (found, readers)
+
+
+@contextmanager
+def running_mocks(
+    *arg_lists: tuple[str, ...], env: dict[str, str] | None = None, timeout: float = 30
+) -> Iterator[list[MockProcess]]:
+    """Mocks started all at once, each on 127.0.0.1 with a free port; stopped (SIGINT,
+    then SIGKILL) on exit. Both pipes of each are drained by threads, so a chatty mock
+    never blocks on a full pipe."""
+    started = [_start(args, env) for args in arg_lists]
     try:
-        try:
-            mock.base_url = found.get(timeout=timeout)
-        except queue.Empty:
-            stop(process)
-            raise RuntimeError(
-                f"mock did not start: {''.join(mock.stdout + mock.stderr)}"
-            ) from None
-        yield mock
+        for mock, (found, _) in started:
+            try:
+                mock.base_url = found.get(timeout=timeout)
+            except queue.Empty:
+                stop(mock.process)
+                raise RuntimeError(
+                    f"mock did not start: {''.join(mock.stdout + mock.stderr)}"
+                ) from None
+        yield [mock for mock, _ in started]
     finally:
-        stop(process)
-        for reader in readers:
-            reader.join(timeout=5)
+        for mock, (_, readers) in started:
+            stop(mock.process)
+            for reader in readers:
+                reader.join(timeout=5)
+
+
+@contextmanager
+def running_mock(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 30
+) -> Iterator[MockProcess]:
+    """One mock on 127.0.0.1 with a free port (see running_mocks)."""
+    with running_mocks(args, env=env, timeout=timeout) as (mock,):
+        yield mock
 
 
 def stop(process: subprocess.Popen[str], timeout: float = 10) -> None:

@@ -46,13 +46,14 @@ def _answers(port: int) -> bool:
 
 
 @contextmanager
-def running_redis(directory: Path) -> Iterator[RedisServer]:
+def running_redis(directory: Path, port: int | None = None) -> Iterator[RedisServer]:
+    """redis-server on 127.0.0.1 (a free port unless given), until the block ends."""
     if not Path(REDIS_SERVER).exists():
         raise RuntimeError(
             f"{REDIS_SERVER} is missing: install Debian's redis-server package "
             "(tox and .ci/run do it with tests/ensure-redis-server.sh)"
         )
-    port = free_port()
+    port = port or free_port()
     process = subprocess.Popen(
         [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
          "--appendonly", "no", "--daemonize", "no", "--dir", str(directory),
