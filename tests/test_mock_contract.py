@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from datetime import datetime
 
 import httpx
 import pytest
 
 from mock_server.app import MockApp
-from tests.conftest import ADMIN, BOTH_STORES, DOCUMENT_EXAMPLE, STAFF, USER, client_for
+from tests.conftest import (
+    ADMIN,
+    BOTH_STORES,
+    DOCUMENT_EXAMPLE,
+    STAFF,
+    USER,
+    MakeMock,
+    client_for,
+    unique_prefix,
+)
+from tests.redis_server import RedisServer
 
 URL = "/api/contacts/"
 
@@ -283,3 +294,32 @@ async def test_concurrent_creates_get_unique_gap_free_ids(mock: MockApp) -> None
     assert ids == list(range(1, 301))
     assert await mock.store.count() == 300
     assert {c["subject"] for c in await mock.store.all()} == {f"c{i}" for i in range(300)}
+
+
+async def test_both_stores_answer_the_same_bytes(
+    make_mock: MakeMock, redis_server: RedisServer
+) -> None:
+    """The Redis store is invisible to clients: the same answers, byte for byte, but for
+    the times."""
+    mocks = [make_mock(), make_mock(store=redis_server.url, store_prefix=unique_prefix())]
+    answers = []
+    for app in mocks:
+        async with client_for(app) as client:
+            created = [
+                await client.post(URL, json=body, headers=STAFF)
+                for body in (DOCUMENT_EXAMPLE, {"subject": "Only this"}, {"subject": "x"})
+            ]
+            viewed = await client.post("/__mock__/contacts/2/view")
+            listed = await client.get("/__mock__/contacts")
+        answers.append(
+            [_timeless(r.content) for r in (*created, viewed, listed)]
+            + [dict(r.headers) for r in created]
+        )
+    assert answers[0] == answers[1]
+
+
+_TIME = re.compile(rb'"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z"')
+
+
+def _timeless(body: bytes) -> bytes:
+    return _TIME.sub(b'"<time>"', body)

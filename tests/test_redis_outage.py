@@ -85,12 +85,17 @@ def test_a_restarted_redis_is_used_again_without_restarting_the_mock(tmp_path: P
             redis.process.wait(10)
             down = request(port, "POST", "/api/contacts/", body, headers)
             health = request(port, "GET", "/__mock__/health")
+            # What needs no store is served as usual.
+            invalid = request(port, "POST", "/api/contacts/", b'{"subject": ""}', headers)
+            preferred = request(
+                port, "POST", "/api/contacts/", body, {**headers, "Prefer": "code=201"}
+            )
             # Persistence is off: the new Redis on the same port starts empty.
             with running_redis(tmp_path, port=port_number):
                 again = request(port, "POST", "/api/contacts/", body, headers)
                 listed = get_json(port, "/__mock__/contacts")
             assert mock.process.poll() is None
-    assert (down[0], health[0]) == (503, 503)
+    assert (down[0], health[0], invalid[0], preferred[0]) == (503, 503, 400, 201)
     assert down[1]["retry-after"] == "1"
     assert again[0] == 201
     assert [contact["id"] for contact in listed] == [1]

@@ -13,41 +13,28 @@ Keys, for prefix P:
     {P}:views      id -> JSON object of what marking it viewed changed (absent until then)
     {P}:journal    the last requests, oldest first (a list of JSON arrays, trimmed)
 
-Every call is bounded by `timeout` seconds, reconnecting included; past it, or when Redis
-refuses the connection, the call raises StoreUnavailable and the mock answers 503. The
-next call tries again, so the mock recovers by itself when Redis is back.
+Commands of concurrent requests share round trips (see roundtrips.py). Every call is
+bounded by `timeout` seconds, reconnecting included; past it, or when Redis refuses the
+connection, the call raises StoreUnavailable and the mock answers 503. The next call
+tries again, so the mock recovers by itself when Redis is back.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 from collections import deque
-from collections.abc import Awaitable, Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from redis import exceptions as redis_errors
-from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from mock_server.store.base import Contact, ContactShape, JournalEntry, StoreUnavailable
 from mock_server.store.clock import utc_now
-
-T = TypeVar("T")
-
-MAX_CONNECTIONS = 64
-
-# Errors that mean "Redis cannot serve right now" (not a bug in a script): unreachable,
-# too slow, still loading its data, or a replica after a failover.
-_UNAVAILABLE = (
-    redis_errors.ConnectionError,
-    redis_errors.TimeoutError,
-    redis_errors.ReadOnlyError,
-    OSError,
-)
+from mock_server.store.roundtrips import Command, RoundTrips, Script
 
 # Drops the oldest ids beyond the bound, a thousand at a time (Lua's unpack has a limit).
 _TRIM = """
@@ -63,7 +50,7 @@ end
 """
 
 # KEYS: last-id, order, contacts, views. ARGV: the values (JSON), max_contacts.
-_CREATE = (
+_CREATE = Script(
     _TRIM
     + """
 local id = redis.call('INCR', KEYS[1])
@@ -76,7 +63,7 @@ return id
 
 # KEYS: last-id, order, contacts, views. ARGV: max_contacts, then id, values, id, values...
 # Loads nothing when the store holds contacts or has given ids since its last reset.
-_SEED = (
+_SEED = Script(
     _TRIM
     + """
 if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then return 0 end
@@ -94,20 +81,20 @@ return 1
 )
 
 # KEYS: contacts, views. ARGV: id, the changes (JSON). Returns the values, or nil.
-_VIEW = """
+_VIEW = Script("""
 local values = redis.call('HGET', KEYS[1], ARGV[1])
 if not values then return false end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 return values
-"""
+""")
 
 # KEYS: contacts, views. ARGV: id. Returns {values, changes}.
-_GET = """
+_GET = Script("""
 return {redis.call('HGET', KEYS[1], ARGV[1]), redis.call('HGET', KEYS[2], ARGV[1])}
-"""
+""")
 
 # KEYS: order, contacts, views. Returns {ids, values, changes}, oldest first, as one snapshot.
-_ALL = """
+_ALL = Script("""
 local ids = redis.call('LRANGE', KEYS[1], 0, -1)
 local values, changes = {}, {}
 for first = 1, #ids, 1000 do
@@ -120,7 +107,7 @@ for first = 1, #ids, 1000 do
   end
 end
 return {ids, values, changes}
-"""
+""")
 
 
 def masked(url: str) -> str:
@@ -156,58 +143,58 @@ class RedisStore:
         self.prefix = prefix
         self.timeout = timeout
         self._journal_size = journal_size
-        pool = BlockingConnectionPool.from_url(
+        self._client = Redis.from_url(
             url,
-            # Requests beyond this many at once wait for a connection (within `timeout`)
-            # instead of failing: Redis answers in microseconds, so a few dozen suffice.
-            max_connections=MAX_CONNECTIONS,
-            timeout=timeout,
-            socket_timeout=timeout,
+            # No per-read timer: every round trip is bounded by `timeout` as a whole.
+            socket_timeout=None,
             socket_connect_timeout=timeout,
             # One immediate retry on a broken connection (Redis restarted since the
-            # pooled connection was made); timeouts are not retried: the caller's bound
-            # is `timeout` in all.
-            retry=Retry(NoBackoff(), 1, supported_errors=(redis_errors.ConnectionError,)),
+            # pooled connection was made); within the same bound.
+            retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
         )
-        self._client = Redis.from_pool(pool)
         key = f"{{{prefix}}}:".__add__
         self._last_id, self._order = key("last-id"), key("order")
         self._contacts, self._views, self._journal = key("contacts"), key("views"), key("journal")
-        self._create = self._client.register_script(_CREATE)
-        self._seed = self._client.register_script(_SEED)
-        self._view = self._client.register_script(_VIEW)
-        self._get = self._client.register_script(_GET)
-        self._all = self._client.register_script(_ALL)
-        # Journal entries wait here and are written in batches by one task at a time,
-        # so a request never waits for its own entry.
+        self._all_keys = (self._last_id, self._order, self._contacts, self._views)
+        # Journal entries wait here and ride along the next round trip, so a request
+        # never waits for its own entry.
         self._pending: deque[JournalEntry] = deque(maxlen=journal_size)
-        self._writing: asyncio.Task[None] | None = None
+        self._riding: list[JournalEntry] = []
+        self._trips = RoundTrips(
+            self._client,
+            (_CREATE, _SEED, _VIEW, _GET, _ALL),
+            timeout,
+            self._unavailable,
+            riders=self._journal_commands,
+            riders_lost=self._journal_lost,
+        )
         self._closed = False
 
     def describe(self) -> str:
         return f"Redis at {self.url}, keys {{{self.prefix}}}:*"
 
     async def ping(self) -> None:
-        await self._call(self._client.ping())
+        await self._trips.call("PING")
 
     async def create(self, sent: Mapping[str, Any]) -> Contact:
         contact = self.shape.new(0, sent, utc_now())
         values = json.dumps([contact[name] for name in self.shape.value_fields])
-        keys = (self._last_id, self._order, self._contacts, self._views)
-        contact[self.shape.id_field] = await self._call(
-            self._create(keys=keys, args=(values, self.max_contacts))
+        contact_id = await self._trips.call(
+            *_CREATE.call(self._all_keys, values, self.max_contacts)
         )
+        contact[self.shape.id_field] = contact_id
         return contact
 
     async def get(self, contact_id: int) -> Contact | None:
-        values, changes = await self._call(
-            self._get(keys=(self._contacts, self._views), args=(contact_id,))
+        values, changes = await self._trips.call(
+            *_GET.call((self._contacts, self._views), contact_id)
         )
         return None if values is None else self._contact(contact_id, values, changes)
 
     async def all(self) -> list[Contact]:
-        keys = (self._order, self._contacts, self._views)
-        ids, values, changes = await self._call(self._all(keys=keys))
+        ids, values, changes = await self._trips.call(
+            *_ALL.call((self._order, self._contacts, self._views))
+        )
         return [
             self._contact(int(contact_id), stored, changed)
             for contact_id, stored, changed in zip(ids, values, changes, strict=True)
@@ -215,13 +202,13 @@ class RedisStore:
         ]
 
     async def count(self) -> int:
-        count: int = await self._call(self._client.llen(self._order))
+        count: int = await self._trips.call("LLEN", self._order)
         return count
 
     async def mark_viewed(self, contact_id: int) -> Contact | None:
         changes = self.shape.viewed(utc_now())
-        values = await self._call(
-            self._view(keys=(self._contacts, self._views), args=(contact_id, json.dumps(changes)))
+        values = await self._trips.call(
+            *_VIEW.call((self._contacts, self._views), contact_id, json.dumps(changes))
         )
         return (
             None if values is None else self.shape.rebuild(contact_id, json.loads(values), changes)
@@ -232,73 +219,50 @@ class RedisStore:
         args: list[Any] = [self.max_contacts]
         for contact in contacts:
             args += [contact[id_field], json.dumps([contact[name] for name in fields])]
-        keys = (self._last_id, self._order, self._contacts, self._views)
-        return bool(await self._call(self._seed(keys=keys, args=args)))
+        return bool(await self._trips.call(*_SEED.call(self._all_keys, *args)))
 
     async def reset(self) -> None:
-        await self._call(
-            self._client.delete(self._last_id, self._order, self._contacts, self._views)
-        )
+        await self._trips.call("DEL", *self._all_keys)
 
     def record(self, entry: JournalEntry) -> None:
         self._pending.append(entry)
-        if self._writing is None and not self._closed:
-            self._writing = asyncio.get_running_loop().create_task(self._write_journal())
+        if not self._closed:
+            self._trips.start()
 
     async def journal(self) -> list[JournalEntry]:
-        await self._flush()
-        entries = await self._call(self._client.lrange(self._journal, 0, -1))
+        # In the same round trip as this process's entries not yet written, after them.
+        entries = await self._trips.call("LRANGE", self._journal, 0, -1)
         return [JournalEntry(*json.loads(entry)) for entry in entries]
 
     async def close(self) -> None:
         # Entries Redis does not take now are lost with the process.
-        with contextlib.suppress(StoreUnavailable):
-            await self._flush()
+        self._trips.start()
+        await self._trips.drain()
         self._closed = True
         await self._client.aclose()
 
-    async def _flush(self) -> None:
-        """Write every journal entry this process has recorded so far."""
-        if self._writing is not None:
-            await asyncio.shield(self._writing)
-        if self._pending:
-            self._writing = asyncio.get_running_loop().create_task(self._write_journal())
-            await asyncio.shield(self._writing)
-            if self._pending:
-                raise StoreUnavailable(f"Redis at {self.url} did not take the journal")
+    def _journal_commands(self) -> list[Command]:
+        self._riding = list(self._pending)
+        self._pending.clear()
+        if not self._riding:
+            return []
+        return [
+            ("RPUSH", self._journal, *(json.dumps(entry) for entry in self._riding)),
+            ("LTRIM", self._journal, -self._journal_size, -1),
+        ]
 
-    async def _write_journal(self) -> None:
-        try:
-            while self._pending:
-                batch = list(self._pending)
-                self._pending.clear()
-                try:
-                    await self._call(self._push(batch))
-                except StoreUnavailable:
-                    # Keep the newest entries for the next try (the next request's).
-                    self._pending = deque([*batch, *self._pending], maxlen=self._journal_size)
-                    return
-        finally:
-            self._writing = None
-
-    async def _push(self, batch: list[JournalEntry]) -> None:
-        async with self._client.pipeline(transaction=True) as pipe:
-            pipe.rpush(self._journal, *(json.dumps(entry) for entry in batch))
-            pipe.ltrim(self._journal, -self._journal_size, -1)
-            await pipe.execute()
+    def _journal_lost(self) -> None:
+        # Keep the newest entries for the next round trip.
+        self._pending = deque([*self._riding, *self._pending], maxlen=self._journal_size)
 
     def _contact(self, contact_id: int, values: bytes, changes: bytes | None) -> Contact:
         return self.shape.rebuild(
             contact_id, json.loads(values), None if changes is None else json.loads(changes)
         )
 
-    async def _call(self, operation: Awaitable[T]) -> T:
-        """Await one Redis operation, at most `timeout` seconds in all."""
-        try:
-            async with asyncio.timeout(self.timeout):
-                return await operation
-        except TimeoutError:  # asyncio.timeout's
+    def _unavailable(self, error: BaseException) -> StoreUnavailable:
+        if isinstance(error, TimeoutError):  # the round trip's bound
             reason = f"no answer within {self.timeout:g} s"
-        except _UNAVAILABLE as error:
+        else:
             reason = (str(error).splitlines() or [type(error).__name__])[0]
-        raise StoreUnavailable(f"Redis at {self.url} is unavailable: {reason}")
+        return StoreUnavailable(f"Redis at {self.url} is unavailable: {reason}")
