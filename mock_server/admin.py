@@ -11,9 +11,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mock_server.asgi import encode_json, header, send_json
 from mock_server.auth import is_control_key
 from mock_server.errors import TOKEN_SCHEME
-from mock_server.middleware import header, send_json
 from mock_server.store import ContactStore, StoreUnavailable
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -33,7 +33,8 @@ def _answers_503(endpoint: Endpoint) -> Endpoint:
             return await endpoint(request)
         except StoreUnavailable as error:
             status, body, headers = store_unavailable(error)
-            return JSONResponse(body, status, headers)
+            # The same bytes as the contract path's 503.
+            return Response(encode_json(body), status, headers, media_type="application/json")
 
     return guarded
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,6 +20,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server import admin, faults
+from mock_server.asgi import encode_json
 from mock_server.auth import TokenTable
 from mock_server.endpoint import OperationEndpoint
 from mock_server.errors import ApiError
@@ -46,7 +46,7 @@ def _json_response(
         status_code=status,
         mimetype="application/json",
         content_type="application/json",
-        body=json.dumps(body).encode(),
+        body=encode_json(body),
         headers=headers or {},
     )
 
@@ -134,6 +134,7 @@ class MockApp:
                 partial(
                     OperationEndpoint,
                     operation_id=contract.operation_id,
+                    max_body_bytes=contract.max_body_bytes,
                     validator=BodyValidator(contract.request_schema),
                     handler=handlers[contract.operation_id],
                 ),

@@ -10,28 +10,32 @@ and ContractGate, before this endpoint, has already answered 413, 401, 403 and 4
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mock_server.asgi import read_body, send_json
 from mock_server.middleware import operation_id
 from mock_server.validation import BodyValidator, parse_json
 
 Handler = Callable[[dict[str, Any]], Awaitable[tuple[Any, int]]]
-
-_JSON = (b"content-type", b"application/json")
 
 
 class OperationEndpoint:
     """Answers `operation_id`'s requests with `handler`; passes every other request on."""
 
     def __init__(
-        self, app: ASGIApp, operation_id: str, validator: BodyValidator, handler: Handler
+        self,
+        app: ASGIApp,
+        operation_id: str,
+        max_body_bytes: int,
+        validator: BodyValidator,
+        handler: Handler,
     ) -> None:
         self.app = app
         self.operation_id = operation_id
+        self.max_body_bytes = max_body_bytes
         self.validator = validator
         self.handler = handler
 
@@ -39,23 +43,8 @@ class OperationEndpoint:
         if scope["type"] != "http" or operation_id(scope) != self.operation_id:
             await self.app(scope, receive, send)
             return
-        fields = self.validator.validate(parse_json(await _read_body(receive)))
+        # ContractGate has read the body within the size limit and replays it whole.
+        body = await read_body(receive, self.max_body_bytes)
+        fields = self.validator.validate(parse_json(body.data))
         result, status = await self.handler(fields)
-        # Connexion's JSON encoder ends a document with a newline; the same bytes as before.
-        payload = (json.dumps(result) + "\n").encode()
-        headers = [_JSON, (b"content-length", str(len(payload)).encode())]
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": payload})
-
-
-async def _read_body(receive: Receive) -> bytes:
-    # ContractGate has bounded the body and replays it as one message.
-    message = await receive()
-    body: bytes = message.get("body", b"")
-    if not message.get("more_body", False):
-        return body
-    chunks = [body]
-    while message.get("more_body", False):
-        message = await receive()
-        chunks.append(message.get("body", b""))
-    return b"".join(chunks)
+        await send_json(send, status, result)

@@ -23,7 +23,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mock_server.middleware import replay
+from mock_server.asgi import ClientDisconnect, encode_json, read_body, replay, send_bytes
 from mock_server.spec import Operation, operation
 from mock_server.validation import BodyValidator
 
@@ -99,7 +99,7 @@ def _json_reply(status: int, body: Any, headers: list[tuple[bytes, bytes]] | Non
     return Reply(
         status,
         [(b"content-type", b"application/json"), *(headers or [])],
-        json.dumps(body).encode(),
+        encode_json(body),
     )
 
 
@@ -433,8 +433,12 @@ class FaultInjector:
         if scope["type"] != "http" or scope["path"] != self.path or scope["method"] != self.method:
             await self.app(scope, receive, send)
             return
-        raw, more = await _read(receive, self.limit)
-        if more:
+        try:
+            body = await read_body(receive, self.limit)
+        except ClientDisconnect:
+            return  # nobody is left to answer
+        raw = body.data
+        if not body.complete:
             # Over the size limit: the mock answers 413 as it would without the fault.
             await self.app(scope, replay(raw, receive, more_body=True), send)
             return
@@ -453,12 +457,10 @@ class FaultInjector:
             and isinstance(sent, dict)
         ):
             contact = self.fault.contact(json.loads(reply.body), sent)
-            reply = Reply(
-                reply.status, reply.without(b"content-length"), json.dumps(contact).encode()
-            )
+            reply = Reply(reply.status, reply.headers, encode_json(contact))
         if self.fault.response is not None:
             reply = self.fault.response(reply, sent)
-        await _send(send, reply)
+        await send_bytes(send, reply.status, reply.headers, reply.body)
 
     def _credentials(self, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
         assert self.fault.credentials is not None
@@ -473,22 +475,6 @@ class FaultInjector:
 def inject(app: ASGIApp, name: str | None, tokens: Mapping[str, str]) -> ASGIApp:
     """The app with the named fault applied; the app itself when there is none."""
     return app if name is None else FaultInjector(app, get(name), tokens)
-
-
-async def _read(receive: Receive, limit: int) -> tuple[bytes, bool]:
-    """The request body, read up to just past `limit`; and whether more of it is left."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            return b"".join(chunks), False
-        chunk = message.get("body", b"")
-        chunks.append(chunk)
-        size += len(chunk)
-        more = bool(message.get("more_body", False))
-        if not more or size > limit:
-            return b"".join(chunks), more
 
 
 def _parse(raw: bytes) -> Any:
@@ -512,10 +498,3 @@ async def _capture(app: ASGIApp, scope: Scope, body: bytes, upstream: Receive) -
     await app(scope, replay(body, upstream), send)
     reply.body = b"".join(chunks)
     return reply
-
-
-async def _send(send: Send, reply: Reply) -> None:
-    headers = [(k, v) for k, v in reply.headers if k.lower() != b"content-length"]
-    headers.append((b"content-length", str(len(reply.body)).encode()))
-    await send({"type": "http.response.start", "status": reply.status, "headers": headers})
-    await send({"type": "http.response.body", "body": reply.body})

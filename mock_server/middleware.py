@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import re
 import time
-from collections.abc import Iterable
-from typing import Any
 
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mock_server.asgi import ClientDisconnect, header, read_body, replay, send_json
 from mock_server.auth import TokenTable, authenticate, authorize
 from mock_server.errors import ApiError
 from mock_server.spec import Operation
@@ -22,31 +20,10 @@ from mock_server.store import ContactStore, JournalEntry
 ROUTING = "connexion_routing"
 
 
-def header(scope: Scope, name: bytes) -> str | None:
-    """A request header's value (latin-1, as HTTP headers are), or None."""
-    for key, value in scope["headers"]:
-        if key.lower() == name:
-            return bytes(value).decode("latin-1")
-    return None
-
-
 def operation_id(scope: Scope) -> str | None:
     """The operationId Connexion's routing found for this request, if any."""
     routing = scope.get("extensions", {}).get(ROUTING, {})
     return routing.get("operation_id")  # type: ignore[no-any-return]
-
-
-async def send_json(
-    send: Send, status: int, body: Any, headers: Iterable[tuple[str, str]] = ()
-) -> None:
-    payload = json.dumps(body).encode()
-    raw_headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(payload)).encode()),
-        *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers),
-    ]
-    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
-    await send({"type": "http.response.body", "body": payload})
 
 
 class Cors(CORSMiddleware):
@@ -71,21 +48,6 @@ class Cors(CORSMiddleware):
             await send(message)
 
         await self.app(scope, receive, vary_on_origin)
-
-
-def replay(body: bytes, upstream: Receive, *, more_body: bool = False) -> Receive:
-    """A receive that gives `body` first, then whatever else `upstream` has (the rest of
-    the body when `more_body`, else only the client's disconnect)."""
-    given = False
-
-    async def receive() -> Message:
-        nonlocal given
-        if given:
-            return await upstream()
-        given = True
-        return {"type": "http.request", "body": body, "more_body": more_body}
-
-    return receive
 
 
 class PathAlias:
@@ -126,8 +88,15 @@ class ContractGate:
         content_type = header(scope, b"content-type") or ""
         if content_type.split(";")[0].strip().lower() != "application/json":
             raise ApiError.detail(415, f'Unsupported media type "{content_type}" in request.')
-        body = await _read_body(receive, limit)
-        await self.app(scope, replay(body, receive), send)
+        try:
+            body = await read_body(receive, limit)
+        except ClientDisconnect:
+            raise ApiError.detail(
+                400, "The client closed the connection before the body ended."
+            ) from None
+        if len(body.data) > limit:
+            raise _too_large(limit)
+        await self.app(scope, replay(body.data, receive), send)
 
 
 def _is_number(text: str) -> bool:
@@ -137,22 +106,6 @@ def _is_number(text: str) -> bool:
 
 def _too_large(limit: int) -> ApiError:
     return ApiError.detail(413, f"Request body is larger than {limit} bytes.")
-
-
-async def _read_body(receive: Receive, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise ApiError.detail(400, "The client closed the connection before the body ended.")
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(limit)
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
 
 
 _PREFERENCE = re.compile(r"(code|example)=([\w.-]+)")

@@ -11,13 +11,13 @@ Requires httptools (uvicorn's "standard" extra).
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 from uvicorn.server import ServerState
 
+from mock_server.asgi import encode_json
 from mock_server.settings import MAX_HEAD_BYTES
 
 _TOO_LARGE = (431, {"detail": "Request header fields too large."})
@@ -121,7 +121,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     def _reject(self, status: int, detail: dict[str, str]) -> None:
         """Answer before any app sees the request, and close the connection."""
         self._stop_head_timer()
-        body = json.dumps(detail).encode()
+        body = encode_json(detail)
         content = [STATUS_LINE[status]]
         for name, value in self.server_state.default_headers:
             content.extend([name, b": ", value, b"\r\n"])
