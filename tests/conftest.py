@@ -3,6 +3,7 @@ checks every contract response."""
 
 from __future__ import annotations
 
+import hmac
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ import httpx
 import pytest
 from jsonschema import Draft4Validator
 
+from mock_server import auth
 from mock_server.app import MockApp, create_app
 from mock_server.settings import Settings
 from mock_server.spec import operation
@@ -46,6 +48,20 @@ def check_against_contract(response: httpx.Response) -> None:
     assert errors == [], f"{response.status_code} body breaks the contract: {response.text}"
     for name in contract.headers:
         assert name in response.headers, f"{response.status_code} lacks {name}"
+
+
+@pytest.fixture
+def comparisons(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bytes, bytes]]:
+    """Every hmac.compare_digest call the auth module makes: (candidate, known key)."""
+    calls: list[tuple[bytes, bytes]] = []
+    original = hmac.compare_digest
+
+    def compare_digest(a: bytes, b: bytes) -> bool:
+        calls.append((a, b))
+        return original(a, b)
+
+    monkeypatch.setattr(auth.hmac, "compare_digest", compare_digest)
+    return calls
 
 
 @pytest.fixture(scope="session")

@@ -51,7 +51,7 @@ def running_redis(directory: Path, port: int | None = None) -> Iterator[RedisSer
     if not Path(REDIS_SERVER).exists():
         raise RuntimeError(
             f"{REDIS_SERVER} is missing: install Debian's redis-server package "
-            "(tox and .ci/run do it with tests/ensure-redis-server.sh)"
+            "(tox does it: tests/ensure-debian-package.sh redis-server)"
         )
     port = port or free_port()
     process = subprocess.Popen(
