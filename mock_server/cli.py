@@ -296,7 +296,7 @@ def banner(settings: Settings, mock: MockApp, base_url: str, seed_report: str | 
 def main(argv: Sequence[str] | None = None) -> None:
     settings, log_level = parse_settings(argv)
     try:
-        server = MockServer(settings, log_level)
+        server = MockServer(settings, log_level, own_process=True)
     except (SeedError, ServeError, ValueError) as error:
         raise SystemExit(f"contacts-mock: error: {error}") from None
     print(banner(settings, server.mock, server.url, server.seed_report), flush=True)
