@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from mock_server import __version__, faults
 from mock_server.app import ADMIN_PREFIX, MockApp
@@ -36,32 +38,20 @@ def _token(value: str) -> tuple[str, str]:
     return key, role
 
 
-def _port(value: str) -> int:
-    port = int(value)
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"{value} is not a port number (0-65535)")
-    return port
+def _number(kind: type[float] | type[int], low: float, high: float, unit: str = "") -> Any:
+    """A converter to a number within [low, high], for argparse."""
 
+    def convert(value: str) -> float | int:
+        try:
+            number = kind(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+        if not low <= number <= high:
+            bounds = f"at least {low:g}" if high == math.inf else f"between {low:g} and {high:g}"
+            raise argparse.ArgumentTypeError(f"{value} must be {bounds}{unit}")
+        return number
 
-def _milliseconds(value: str) -> float:
-    number = float(value)
-    if not 0 <= number <= 600_000:
-        raise argparse.ArgumentTypeError(f"{value} must be between 0 and 600000 ms")
-    return number
-
-
-def _seconds(value: str) -> float:
-    number = float(value)
-    if not 0.1 <= number <= 3600:
-        raise argparse.ArgumentTypeError(f"{value} must be between 0.1 and 3600 s")
-    return number
-
-
-def _store_seconds(value: str) -> float:
-    number = float(value)
-    if not 0.1 <= number <= 60:
-        raise argparse.ArgumentTypeError(f"{value} must be between 0.1 and 60 s")
-    return number
+    return convert
 
 
 def _store(value: str) -> str:
@@ -84,20 +74,81 @@ def _store_prefix(value: str) -> str:
     return value
 
 
-def _positive(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
-    return number
+@dataclass(frozen=True)
+class Option:
+    """One option of the command line and its environment variable, CONTACTS_MOCK_<env>."""
+
+    flag: str
+    env: str
+    help: str
+    default: str | None = None
+    type: Callable[[str], Any] = str
+    metavar: str | None = None
+    choices: tuple[str, ...] | None = None
+    repeatable: bool = False
+    """Given several times; the environment variable holds a comma-separated list."""
+    setting: str | None = None
+    """The Settings field it sets, when not the flag's name."""
 
 
-def _env(name: str) -> str | None:
-    return os.environ.get(ENV_PREFIX + name) or None
+_COUNT = _number(int, 1, math.inf)
+
+OPTIONS = (
+    Option("--host", "HOST", "address to listen on", "127.0.0.1"),
+    Option("--port", "PORT", "port; 0 picks a free one", "8000", _number(int, 0, 65535)),
+    Option(
+        "--token", "TOKENS", "an accepted token and its role (staff, admin or user); "
+        "replaces the built-in tokens", type=_token, metavar="KEY=ROLE", repeatable=True,
+        setting="tokens",
+    ),
+    Option("--cors-origin", "CORS_ORIGINS", "an allowed browser origin; default any",
+           metavar="ORIGIN", repeatable=True, setting="cors_origins"),
+    Option("--latency", "LATENCY", "delay added to every API response", "0",
+           _number(float, 0, 600_000, " ms"), "MS", setting="latency_ms"),
+    Option("--jitter", "JITTER", "random extra delay, up to MS", "0",
+           _number(float, 0, 600_000, " ms"), "MS", setting="jitter_ms"),
+    Option("--seed-file", "SEED_FILE", "JSON list of contacts to preload", type=Path,
+           metavar="PATH"),
+    Option("--max-contacts", "MAX_CONTACTS", "contacts kept; the oldest are dropped beyond it",
+           "100000", _COUNT, "N"),
+    Option("--head-timeout", "HEAD_TIMEOUT",
+           "a request head not received within S seconds gets 408", "10",
+           _number(float, 0.1, 3600, " s"), "S", setting="head_timeout_s"),
+    Option("--store", "STORE", "where contacts and the request journal live: memory (this "
+           "process) or redis://host:port/db, rediss://... (shared by every worker and replica)",
+           MEMORY, _store, "URL"),
+    Option("--store-prefix", "STORE_PREFIX",
+           "Redis keys start {NAME}:, so several mocks can share one Redis", "contacts-mock",
+           _store_prefix, "NAME"),
+    Option("--store-timeout", "STORE_TIMEOUT",
+           "a request waits at most S seconds for the store, then gets 503", "2",
+           _number(float, 0.1, 60, " s"), "S", setting="store_timeout_s"),
+    Option("--workers", "WORKERS",
+           "worker processes; more than 1 needs a shared store (--store redis://...)", "1",
+           _COUNT, "N"),
+    Option("--control-token", "CONTROL_TOKEN",
+           "every /__mock__/ request then needs Authorization: Token KEY", metavar="KEY"),
+    Option("--log-format", "LOG_FORMAT", "", "text", choices=("text", "json")),
+    Option("--log-level", "LOG_LEVEL", "", "info", choices=("debug", "info", "warning", "error")),
+    Option("--fault", "FAULT", "serve with one deliberate backend bug, to check that a "
+           "contract suite catches it; see --list-faults", metavar="NAME"),
+)  # fmt: skip
 
 
-def _env_list(name: str) -> list[str]:
-    raw = _env(name)
-    return [item.strip() for item in raw.split(",") if item.strip()] if raw else []
+def _dest(option: Option) -> str:
+    return option.setting or option.flag[2:].replace("-", "_")
+
+
+def _from_environment(option: Option, parser: argparse.ArgumentParser) -> Any:
+    """The option's value from its environment variable (None when unset), checked."""
+    name = ENV_PREFIX + option.env
+    raw = os.environ.get(name) or None
+    if raw is None or not option.repeatable:
+        return raw
+    try:
+        return [option.type(item.strip()) for item in raw.split(",") if item.strip()] or None
+    except argparse.ArgumentTypeError as error:
+        parser.error(f"{name}: {error}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -106,160 +157,60 @@ def build_parser() -> argparse.ArgumentParser:
         description="A stateful mock of the Contacts API, driven by its OpenAPI contract. "
         f"Every option can also be set with an environment variable {ENV_PREFIX}<NAME>.",
     )
-    add = parser.add_argument
-    add("--host", default=_env("HOST") or "127.0.0.1", help="address to listen on [HOST]")
-    add(
-        "--port", type=_port, default=_env("PORT") or "8000", help="port; 0 picks a free one [PORT]"
+    for option in OPTIONS:
+        environment = f"{option.env}, comma-separated" if option.repeatable else option.env
+        parser.add_argument(
+            option.flag,
+            dest=_dest(option),
+            type=option.type,
+            metavar=option.metavar,
+            choices=option.choices,
+            action="append" if option.repeatable else "store",
+            help=" ".join(filter(None, [option.help, "(repeatable)" * option.repeatable,
+                                        f"[{environment}]"])),
+        )  # fmt: skip
+    parser.add_argument(
+        "--list-faults", action="store_true", help="list the faults --fault accepts, and exit"
     )
-    add(
-        "--token",
-        dest="tokens",
-        action="append",
-        type=_token,
-        metavar="KEY=ROLE",
-        help="an accepted token and its role (staff, admin or user); repeatable; replaces the "
-        "built-in tokens [TOKENS, comma-separated]",
-    )
-    add(
-        "--cors-origin",
-        dest="cors_origins",
-        action="append",
-        metavar="ORIGIN",
-        help="an allowed browser origin; repeatable; default any [CORS_ORIGINS]",
-    )
-    add(
-        "--latency",
-        type=_milliseconds,
-        default=_env("LATENCY") or "0",
-        metavar="MS",
-        help="delay added to every API response [LATENCY]",
-    )
-    add(
-        "--jitter",
-        type=_milliseconds,
-        default=_env("JITTER") or "0",
-        metavar="MS",
-        help="random extra delay, up to MS [JITTER]",
-    )
-    add(
-        "--seed-file",
-        type=Path,
-        default=_env("SEED_FILE"),
-        metavar="PATH",
-        help="JSON list of contacts to preload [SEED_FILE]",
-    )
-    add(
-        "--max-contacts",
-        type=_positive,
-        default=_env("MAX_CONTACTS") or "100000",
-        metavar="N",
-        help="contacts kept; the oldest are dropped beyond it [MAX_CONTACTS]",
-    )
-    add(
-        "--head-timeout",
-        type=_seconds,
-        default=_env("HEAD_TIMEOUT") or "10",
-        metavar="S",
-        help="a request head not received within S seconds gets 408 [HEAD_TIMEOUT]",
-    )
-    add(
-        "--store",
-        type=_store,
-        default=_env("STORE") or MEMORY,
-        metavar="URL",
-        help="where contacts and the request journal live: memory (this process) or "
-        "redis://host:port/db, rediss://... (shared by every worker and replica) [STORE]",
-    )
-    add(
-        "--store-prefix",
-        type=_store_prefix,
-        default=_env("STORE_PREFIX") or "contacts-mock",
-        metavar="NAME",
-        help="Redis keys start {NAME}:, so several mocks can share one Redis [STORE_PREFIX]",
-    )
-    add(
-        "--store-timeout",
-        type=_store_seconds,
-        default=_env("STORE_TIMEOUT") or "2",
-        metavar="S",
-        help="a request waits at most S seconds for the store, then gets 503 [STORE_TIMEOUT]",
-    )
-    add(
-        "--workers",
-        type=_positive,
-        default=_env("WORKERS") or "1",
-        metavar="N",
-        help="worker processes; more than 1 needs a shared store (--store redis://...) [WORKERS]",
-    )
-    add(
-        "--control-token",
-        default=_env("CONTROL_TOKEN"),
-        metavar="KEY",
-        help="every /__mock__/ request then needs Authorization: Token KEY [CONTROL_TOKEN]",
-    )
-    add(
-        "--log-format",
-        choices=["text", "json"],
-        default=_env("LOG_FORMAT") or "text",
-        help="[LOG_FORMAT]",
-    )
-    add(
-        "--log-level",
-        choices=["debug", "info", "warning", "error"],
-        default=_env("LOG_LEVEL") or "info",
-        help="[LOG_LEVEL]",
-    )
-    add(
-        "--fault",
-        default=_env("FAULT"),
-        metavar="NAME",
-        help="serve with one deliberate backend bug, to check that a contract suite catches "
-        "it; see --list-faults [FAULT]",
-    )
-    add("--list-faults", action="store_true", help="list the faults --fault accepts, and exit")
-    add("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 
 
 def parse_settings(argv: Sequence[str] | None = None) -> tuple[Settings, str]:
-    """Settings from the command line and the environment, and the log level."""
+    """Settings from the command line and the environment, and the log level. An option
+    beats its environment variable, which beats the default."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.list_faults:
         print(faults.listing())
         parser.exit(0)
-    if args.fault is not None and args.fault not in faults.catalogue():
-        parser.error(f"--fault: unknown fault {args.fault!r}; --list-faults lists them")
-    tokens = args.tokens
-    if tokens is None and _env_list("TOKENS"):
-        try:
-            tokens = [_token(item) for item in _env_list("TOKENS")]
-        except argparse.ArgumentTypeError as error:
-            parser.error(f"{ENV_PREFIX}TOKENS: {error}")
-    settings = Settings(
-        host=args.host,
-        port=args.port,
-        tokens=dict(tokens) if tokens else DEFAULT_TOKENS,
-        cors_origins=tuple(args.cors_origins or _env_list("CORS_ORIGINS") or ["*"]),
-        latency_ms=args.latency,
-        jitter_ms=args.jitter,
-        seed_file=args.seed_file,
-        max_contacts=args.max_contacts,
-        head_timeout_s=args.head_timeout,
-        log_format=args.log_format,
-        fault=args.fault,
-        store=args.store,
-        store_prefix=args.store_prefix,
-        store_timeout_s=args.store_timeout,
-        workers=args.workers,
-        control_token=args.control_token,
-    )
+    given: dict[str, Any] = {}
+    for option in OPTIONS:
+        value = getattr(args, _dest(option))
+        if value is None:
+            value = _from_environment(option, parser)
+        if value is None and option.default is not None:
+            value = option.default
+        if isinstance(value, str) and not option.repeatable and option.type is not str:
+            try:
+                value = option.type(value)
+            except argparse.ArgumentTypeError as error:
+                parser.error(f"{ENV_PREFIX}{option.env}: {error}")
+        if option.choices and value not in option.choices:
+            parser.error(f"{ENV_PREFIX}{option.env}: {value!r} is not one of {option.choices}")
+        given[_dest(option)] = value
+    if given["fault"] is not None and given["fault"] not in faults.catalogue():
+        parser.error(f"--fault: unknown fault {given['fault']!r}; --list-faults lists them")
+    log_level = given.pop("log_level")
+    given["tokens"] = dict(given["tokens"]) if given["tokens"] else DEFAULT_TOKENS
+    given["cors_origins"] = tuple(given["cors_origins"] or ["*"])
+    settings = Settings(**given)
     if settings.workers > 1 and settings.store == MEMORY:
         parser.error(
             f"--workers {settings.workers} needs a shared store (--store redis://...): "
             "with the memory store each worker would have its own contacts and ids"
         )
-    return settings, args.log_level
+    return settings, log_level
 
 
 def _mask(key: str) -> str:

@@ -111,8 +111,8 @@ def test_option_beats_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     [
         (["--token", "nokey"], "expected KEY=ROLE"),
         (["--token", "k=root"], "expected KEY=ROLE"),
-        (["--port", "70000"], "not a port number"),
-        (["--port", "http"], "invalid _port value"),
+        (["--port", "70000"], "70000 must be between 0 and 65535"),
+        (["--port", "http"], "'http' is not a number"),
         (["--max-contacts", "0"], "must be at least 1"),
         (["--latency", "-1"], "between 0 and 600000"),
         (["--head-timeout", "0"], "between 0.1 and 3600 s"),
@@ -144,6 +144,35 @@ def test_bad_token_environment_exits_2(
     with pytest.raises(SystemExit):
         parse_settings([])
     assert "CONTACTS_MOCK_TOKENS" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "fragment"),
+    [
+        ("CONTACTS_MOCK_PORT", "http", "CONTACTS_MOCK_PORT: 'http' is not a number"),
+        ("CONTACTS_MOCK_WORKERS", "0", "CONTACTS_MOCK_WORKERS: 0 must be at least 1"),
+        ("CONTACTS_MOCK_LOG_FORMAT", "xml", "CONTACTS_MOCK_LOG_FORMAT: 'xml' is not one of"),
+        ("CONTACTS_MOCK_STORE", "mysql://db", "CONTACTS_MOCK_STORE: expected memory or a redis://"),
+        ("CONTACTS_MOCK_CORS_ORIGINS", " , ", None),  # nothing in it: the default
+    ],
+)
+def test_bad_environment_variables_exit_2_naming_them(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    value: str,
+    fragment: str | None,
+) -> None:
+    monkeypatch.setenv(name, value)
+    if fragment is None:
+        assert parse_settings([])[0].cors_origins == ("*",)
+        return
+    with pytest.raises(SystemExit) as exit_info:
+        parse_settings([])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert fragment in err
 
 
 def test_real_process_serves_the_contract_and_stops_on_ctrl_c() -> None:
