@@ -16,7 +16,7 @@ from mock_server import __version__, faults
 from mock_server.app import ADMIN_PREFIX, MockApp
 from mock_server.auth import KNOWN_ROLES
 from mock_server.seed import SeedError
-from mock_server.serve import MockServer, ServeError, is_loopback
+from mock_server.serve import MockServer, ServeError, is_loopback, workers_problem
 from mock_server.settings import DEFAULT_TOKENS, Settings
 from mock_server.store import MEMORY, REDIS_SCHEMES
 
@@ -205,11 +205,9 @@ def parse_settings(argv: Sequence[str] | None = None) -> tuple[Settings, str]:
     given["tokens"] = dict(given["tokens"]) if given["tokens"] else DEFAULT_TOKENS
     given["cors_origins"] = tuple(given["cors_origins"] or ["*"])
     settings = Settings(**given)
-    if settings.workers > 1 and settings.store == MEMORY:
-        parser.error(
-            f"--workers {settings.workers} needs a shared store (--store redis://...): "
-            "with the memory store each worker would have its own contacts and ids"
-        )
+    problem = workers_problem(settings)
+    if problem:
+        parser.error(problem)
     return settings, log_level
 
 

@@ -41,6 +41,16 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+def workers_problem(settings: Settings) -> str | None:
+    """Why these settings cannot run several workers, if they cannot."""
+    if settings.workers > 1 and settings.store == MEMORY:
+        return (
+            f"--workers {settings.workers} needs a shared store (--store redis://...): "
+            "with the memory store each worker would have its own contacts and ids"
+        )
+    return None
+
+
 def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -118,11 +128,9 @@ class MockServer:
     def __init__(
         self, settings: Settings, log_level: str = "info", own_process: bool = False
     ) -> None:
-        if settings.workers > 1 and settings.store == MEMORY:
-            raise ServeError(
-                f"--workers {settings.workers} needs a shared store (--store redis://...): "
-                "with the memory store each worker would have its own contacts and ids"
-            )
+        problem = workers_problem(settings)
+        if problem:
+            raise ServeError(problem)
         self.settings = settings
         self.mock = create_app(settings)
         self.socket = listen(settings.host, settings.port)
