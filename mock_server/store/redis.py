@@ -152,9 +152,10 @@ class RedisStore:
             # pooled connection was made); within the same bound.
             retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
         )
-        key = f"{{{prefix}}}:".__add__
-        self._last_id, self._order = key("last-id"), key("order")
-        self._contacts, self._views, self._journal = key("contacts"), key("views"), key("journal")
+        tag = f"{{{prefix}}}"  # one hash tag: every key in one slot
+        self._last_id, self._order = f"{tag}:last-id", f"{tag}:order"
+        self._contacts, self._views = f"{tag}:contacts", f"{tag}:views"
+        self._journal = f"{tag}:journal"
         self._all_keys = (self._last_id, self._order, self._contacts, self._views)
         # The create's command but its values, encoded once: packing arguments for Redis
         # is a good part of a create's CPU time, and bytes pack fastest.
