@@ -48,9 +48,9 @@ class Script:
 class RoundTrips:
     """Sends commands to Redis in pipelines, one round trip at a time.
 
-    `call` waits at most `timeout` seconds for Redis (a command given while a round trip
-    is out waits for that one to end, also bounded): past it, or when the connection
-    fails, every command waiting gets the error `unavailable` makes of it, at once.
+    `call` waits at most `timeout` seconds for Redis, and a round trip at most as long:
+    past it, or when the connection fails, every command waiting gets the error
+    `unavailable` makes of it, at once.
 
     `riders()` gives commands whose results nobody awaits (the journal's): they go at
     the front of every round trip; when one fails, `riders_lost()` is called, so that
@@ -78,7 +78,13 @@ class RoundTrips:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._waiting.append((command, future))
         self.start()
-        return await future
+        try:
+            # Its own bound too: a command given while a round trip is out waits for that
+            # one first. Given up, it may still run in Redis; its answer is dropped.
+            async with asyncio.timeout(self._timeout):
+                return await future
+        except TimeoutError:
+            raise self._unavailable(TimeoutError()) from None
 
     def start(self) -> None:
         """Send what waits, unless a round trip is already out (it sends the rest after)."""
