@@ -7,11 +7,14 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
 from mock_server.settings import Settings
 from mock_server.spec import operation
 from mock_server.store import ContactShape, JournalEntry, StoreUnavailable, open_store
 from mock_server.store.redis import masked
+from mock_server.store.roundtrips import RoundTrips
 from tests.conftest import unique_prefix
 from tests.processes import free_port
 from tests.redis_server import RedisServer
@@ -85,3 +88,33 @@ async def test_an_unreachable_redis_is_unavailable_within_the_timeout() -> None:
 )
 def test_urls_are_shown_without_passwords(url: str, shown: str) -> None:
     assert masked(url) == shown
+
+
+async def test_scripts_are_loaded_again_when_redis_forgets_them(settings: Settings) -> None:
+    store = open_store(settings, SHAPE)
+    try:
+        await store.create({"subject": "before"})
+        client = Redis.from_url(settings.store)
+        await client.script_flush()  # as a restart or SCRIPT FLUSH leaves Redis
+        await client.aclose()
+        created = await asyncio.gather(*(store.create({"subject": f"after {n}"}) for n in range(5)))
+        assert [c["id"] for c in created] == [2, 3, 4, 5, 6]
+    finally:
+        await store.close()
+
+
+async def test_a_failing_command_fails_alone(redis_server: RedisServer) -> None:
+    client = Redis.from_url(redis_server.url)
+    trips = RoundTrips(client, (), 5, RuntimeError, list, _none)
+    try:
+        refused, answered = await asyncio.gather(
+            trips.call("NO-SUCH-COMMAND"), trips.call("PING"), return_exceptions=True
+        )
+    finally:
+        await client.aclose()
+    assert isinstance(refused, ResponseError)
+    assert answered is True
+
+
+def _none() -> None:
+    return None

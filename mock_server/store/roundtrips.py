@@ -107,14 +107,10 @@ class RoundTrips:
                     async with asyncio.timeout(self._timeout):
                         results = await self._send([*riders, *(c for c, _ in batch)])
                 except (TimeoutError, *UNAVAILABLE) as error:
-                    # Whoever waits now would wait for a Redis that just failed: tell them too.
-                    batch += self._waiting
-                    self._waiting = []
-                    self._riders_lost()
-                    failure = self._unavailable(error)
-                    for _, future in batch:
-                        if not future.done():
-                            future.set_exception(failure)
+                    self._fail(batch, self._unavailable(error))
+                    return
+                except Exception as error:  # a bug, not Redis going away: a 500 for each
+                    self._fail(batch, error)
                     return
                 for (_, future), result in zip(batch, results[len(riders) :], strict=True):
                     if future.done():
@@ -128,12 +124,22 @@ class RoundTrips:
         finally:
             self._running = None
 
+    def _fail(self, batch: list[tuple[Command, asyncio.Future[Any]]], error: Exception) -> None:
+        # Whoever waits now would wait for a Redis that just failed: tell them too.
+        batch += self._waiting
+        self._waiting = []
+        self._riders_lost()
+        for _, future in batch:
+            if not future.done():
+                future.set_exception(error)
+
     async def _send(self, commands: list[Command]) -> list[Any]:
         results = await self._pipeline(commands)
         unknown = [i for i, r in enumerate(results) if isinstance(r, redis_errors.NoScriptError)]
         if unknown:
             # Redis lost its script cache (a restart, SCRIPT FLUSH): load them all and send
-            # again the commands it refused; a refused EVALSHA did nothing.
+            # again the commands it refused; a refused EVALSHA did nothing. (Commands after
+            # it in the round trip have run before it then: only ever just after that.)
             await self._pipeline([("SCRIPT LOAD", script.text) for script in self._scripts])
             again = await self._pipeline([commands[i] for i in unknown])
             for index, result in zip(unknown, again, strict=True):
