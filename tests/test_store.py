@@ -1,5 +1,5 @@
 """The store interface, the same tests for both stores: ids, eviction, seeding once,
-reset, view, the journal, atomicity under concurrency, and Redis going away."""
+reset, view, the journal and atomicity under concurrency."""
 
 from __future__ import annotations
 
