@@ -1,5 +1,5 @@
-"""Start a real contacts-mock (or contacts-contract proxy) process on a free loopback port,
-and stop it by its pid."""
+"""Start real contacts-mock (or contacts-contract proxy) processes on free loopback ports,
+and stop each by its pid."""
 
 from __future__ import annotations
 
@@ -26,6 +26,8 @@ class MockProcess:
     base_url: str = ""
     stdout: list[str] = field(default_factory=list)
     stderr: list[str] = field(default_factory=list)
+    found: queue.Queue[str] = field(default_factory=queue.Queue, repr=False)
+    readers: list[threading.Thread] = field(default_factory=list, repr=False)
 
 
 def mock_command(*args: str) -> list[str]:
@@ -46,32 +48,9 @@ def _drain(
             found.put(match.group(1))
 
 
-@contextmanager
-def running_mock(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 30
-) -> Iterator[MockProcess]:
-    """A mock on 127.0.0.1 with a free port; stopped (SIGINT, then SIGKILL) on exit."""
-    with running(mock_command(*args), _API_LINE, env, timeout) as mock:
-        yield mock
-
-
-@contextmanager
-def running_proxy(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 30
-) -> Iterator[MockProcess]:
-    """`contacts-contract proxy` on 127.0.0.1 with a free port; stopped like the mock."""
-    with running(proxy_command(*args), _PROXY_LINE, env, timeout) as proxy:
-        yield proxy
-
-
-@contextmanager
-def running(
-    command: list[str], url_line: re.Pattern[str], env: dict[str, str] | None, timeout: float
-) -> Iterator[MockProcess]:
-    """A server process whose stdout names its base URL on a line matching `url_line`.
-
-    Both pipes are drained by threads, so a chatty server never blocks on a full pipe.
-    """
+def _start(
+    command: list[str], url_line: re.Pattern[str], env: dict[str, str] | None
+) -> MockProcess:
     process = subprocess.Popen(
         command,
         stdout=subprocess.PIPE,
@@ -80,30 +59,71 @@ def running(
         env={**os.environ, **(env or {})},
     )
     server = MockProcess(process)
-    found: queue.Queue[str] = queue.Queue()
-    readers = [
+    # Both pipes are drained by threads, so a chatty server never blocks on a full pipe.
+    server.readers = [
         threading.Thread(
-            target=_drain, args=(process.stdout, server.stdout, found, url_line), daemon=True
+            target=_drain, args=(process.stdout, server.stdout, server.found, url_line), daemon=True
         ),
         threading.Thread(
             target=_drain, args=(process.stderr, server.stderr, None, url_line), daemon=True
         ),
     ]
-    for reader in readers:
+    for reader in server.readers:
         reader.start()
+    return server
+
+
+@contextmanager
+def running(
+    commands: list[list[str]],
+    url_line: re.Pattern[str],
+    env: dict[str, str] | None = None,
+    timeout: float = 30,
+) -> Iterator[list[MockProcess]]:
+    """Server processes started all at once, each naming its base URL on a stdout line
+    matching `url_line`; stopped (SIGINT, then SIGKILL) on exit."""
+    servers = [_start(command, url_line, env) for command in commands]
     try:
-        try:
-            server.base_url = found.get(timeout=timeout)
-        except queue.Empty:
-            stop(process)
-            raise RuntimeError(
-                f"{command[2]} did not start: {''.join(server.stdout + server.stderr)}"
-            ) from None
-        yield server
+        for server, command in zip(servers, commands, strict=True):
+            try:
+                server.base_url = server.found.get(timeout=timeout)
+            except queue.Empty:
+                stop(server.process)
+                output = "".join(server.stdout + server.stderr)
+                raise RuntimeError(f"{command[2]} did not start: {output}") from None
+        yield servers
     finally:
-        stop(process)
-        for reader in readers:
-            reader.join(timeout=5)
+        for server in servers:
+            stop(server.process)
+            for reader in server.readers:
+                reader.join(timeout=5)
+
+
+@contextmanager
+def running_mocks(
+    *arg_lists: tuple[str, ...], env: dict[str, str] | None = None, timeout: float = 30
+) -> Iterator[list[MockProcess]]:
+    """Mocks started all at once, each on 127.0.0.1 with a free port."""
+    with running([mock_command(*args) for args in arg_lists], _API_LINE, env, timeout) as mocks:
+        yield mocks
+
+
+@contextmanager
+def running_mock(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 30
+) -> Iterator[MockProcess]:
+    """One mock on 127.0.0.1 with a free port."""
+    with running_mocks(args, env=env, timeout=timeout) as (mock,):
+        yield mock
+
+
+@contextmanager
+def running_proxy(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 30
+) -> Iterator[MockProcess]:
+    """`contacts-contract proxy` on 127.0.0.1 with a free port; stopped like the mock."""
+    with running([proxy_command(*args)], _PROXY_LINE, env, timeout) as (proxy,):
+        yield proxy
 
 
 def stop(process: subprocess.Popen[str], timeout: float = 10) -> None:

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import gc
-import importlib.util
 import os
-import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,7 +16,6 @@ from contract_tests.proxy.settings import DEFAULT_PORT, ProxySettings
 from mock_server.auth import KNOWN_ROLES
 from mock_server.cases import MAX_FILE_BYTES
 from mock_server.logs import log_config
-from mock_server.settings import MAX_HEAD_BYTES
 
 PROG = "contacts-contract proxy"
 ENV_PREFIX = "CONTACTS_PROXY_"
@@ -235,24 +231,10 @@ def banner(settings: ProxySettings, base_url: str) -> str:
     )
 
 
-def _installed(module: str) -> bool:
-    return importlib.util.find_spec(module) is not None
-
-
-def _listen(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    try:
-        sock = socket.create_server((host, port), family=family, backlog=2048)
-    except OSError as error:
-        raise SystemExit(
-            f"{PROG}: error: cannot listen on {host}:{port}: {error.strerror}"
-        ) from None
-    sock.set_inheritable(True)
-    return sock
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     import uvicorn
+
+    from mock_server.serve import ServeError, listen, settle_startup_objects, uvicorn_config
 
     settings, args = parse_settings(argv)
     try:
@@ -261,35 +243,25 @@ def main(argv: Sequence[str] | None = None) -> None:
         raise SystemExit(
             f"{PROG}: error: cannot record to {error.filename}: {error.strerror}"
         ) from None
-    sock = _listen(settings.host, settings.port)
+    try:
+        sock = listen(settings.host, settings.port)
+    except ServeError as error:
+        raise SystemExit(f"{PROG}: error: {error}") from None
     host, port = sock.getsockname()[:2]
     shown_host = f"[{host}]" if ":" in host else host
     print(banner(settings, f"http://{shown_host}:{port}"), flush=True)
     logging = log_config(args.log_format, args.log_level)
     logging["loggers"][LOGGER] = logging["loggers"]["mock_server"]
-    http: Any = "h11"
-    if _installed("httptools"):
-        from mock_server.protocol import bounded_protocol
-
-        http = bounded_protocol(HEAD_TIMEOUT_S)
-    config = uvicorn.Config(
+    config = uvicorn_config(
         proxy,
         log_config=logging,
         log_level=args.log_level,
-        access_log=args.log_level in ("debug", "info"),
-        loop="uvloop" if _installed("uvloop") else "asyncio",
-        http=http,
-        h11_max_incomplete_event_size=MAX_HEAD_BYTES,
-        lifespan="on",
+        head_timeout=HEAD_TIMEOUT_S,
         # The upstream's Date and Server pass through; the proxy adds none of its own.
         server_header=False,
         date_header=False,
-        timeout_graceful_shutdown=5,
     )
-    # Every object made so far (the suite's modules, the spec, the app) lives as long as the
-    # process: kept out of the garbage collector's sight, a full collection takes a
-    # fraction of a millisecond instead of tens, and no longer shows in the proxy's p99.
-    gc.freeze()
+    settle_startup_objects()
     try:
         uvicorn.Server(config).run(sockets=[sock])
     except KeyboardInterrupt:
