@@ -18,6 +18,11 @@ from mock_server.store import ContactStore, StoreUnavailable
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
+JSON, CASES = "json", "cases"
+CASES_MEDIA_TYPE = "application/jsonl"
+# How many of the operation's requests in the journal were too large to keep as cases.
+OMITTED = "X-Cases-Omitted"
+
 NEEDS_CONTROL_TOKEN = "The /__mock__/ API needs Authorization: Token <the mock's control token>."
 
 
@@ -53,8 +58,18 @@ def routes(store: ContactStore) -> Router:
             return JSONResponse({"detail": "Not found."}, status_code=404)
         return JSONResponse(contact)
 
-    async def requests(_request: Request) -> Response:
-        return JSONResponse([entry.as_json() for entry in await store.journal()])
+    async def requests(request: Request) -> Response:
+        shape = request.query_params.get("format", JSON)
+        if shape not in (JSON, CASES):
+            return JSONResponse({"detail": f"format must be {JSON} or {CASES}"}, 400)
+        journal = await store.journal()
+        if shape == JSON:
+            return JSONResponse([entry.as_json() for entry in journal])
+        # A case file as it is: save it and replay it.
+        lines = [entry.case for entry in journal if entry.case]
+        omitted = sum(entry.case == "" for entry in journal)
+        body = "".join(line + "\n" for line in lines)
+        return Response(body, media_type=CASES_MEDIA_TYPE, headers={OMITTED: str(omitted)})
 
     async def health(_request: Request) -> Response:
         return JSONResponse({"status": "ok", "contacts": await store.count()})

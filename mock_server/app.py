@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from connexion import AsyncApp
@@ -22,10 +23,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from mock_server import admin, faults
 from mock_server.asgi import encode_json
 from mock_server.auth import TokenTable
+from mock_server.cases import CaseLog
 from mock_server.endpoint import OperationEndpoint
 from mock_server.errors import ApiError
 from mock_server.handlers import ContactsApi
 from mock_server.middleware import ContractGate, Cors, Journal, Latency, PathAlias, PreferCode
+from mock_server.recorder import CaseTaker
 from mock_server.routing import RememberedRouting
 from mock_server.seed import read_seed_file
 from mock_server.settings import Settings
@@ -93,7 +96,12 @@ class MockApp:
         # Read and checked now, for a clear error before serving; loaded by prepare().
         self.seed = read_seed_file(settings.seed_file) if settings.seed_file else None
         self.api = ContactsApi(self.store)
-        self.connexion = self._connexion_app(TokenTable(settings.tokens))
+        tokens = TokenTable(settings.tokens)
+        # The keys are given only to be masked wherever else a request holds them.
+        keys = [*settings.tokens, *filter(None, [settings.control_token])]
+        self.cases = CaseTaker(self.operation, tokens, keys)
+        self.recording = _recording(settings.record)
+        self.connexion = self._connexion_app(tokens)
         self.asgi = self._wrap(self.connexion)
 
     async def prepare(self) -> str | None:
@@ -115,6 +123,8 @@ class MockApp:
             yield
         finally:
             await self.store.close()
+            if self.recording is not None:
+                self.recording.close()
 
     def _connexion_app(self, tokens: TokenTable) -> AsyncApp:
         contract = self.operation
@@ -168,7 +178,7 @@ class MockApp:
         app = PathAlias(app, alias=api_path.rstrip("/"), target=api_path)
         if s.latency_ms or s.jitter_ms:
             app = Latency(app, api_path.rstrip("/"), s.latency_ms / 1000, s.jitter_ms / 1000)
-        app = Journal(app, self.store, skip_prefix=ADMIN_PREFIX)
+        app = Journal(app, self.store, ADMIN_PREFIX, self.cases, self.recording)
         return Cors(
             app,
             allow_origins=list(s.cors_origins),
@@ -180,6 +190,15 @@ class MockApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.asgi(scope, receive, send)
+
+
+def _recording(path: Path | None) -> CaseLog | None:
+    if path is None:
+        return None
+    try:
+        return CaseLog(path)
+    except OSError as error:
+        raise ValueError(f"--record: cannot write {path}: {error.strerror}") from None
 
 
 def create_app(settings: Settings | None = None) -> MockApp:

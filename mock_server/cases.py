@@ -72,10 +72,14 @@ def max_line_bytes() -> int:
     return 2 * 4 * -(-max_body_bytes() // 3) + _LINE_OVERHEAD
 
 
-def kept_body(data: bytes) -> bytes:
-    """What a recorder keeps of a body: all of it, or the first x-max-body-bytes + 1 bytes
-    of a longer one, which is still over the limit, as the request was."""
-    return data[: operation().max_body_bytes + 1]
+def kept_body(data: bytes, complete: bool = True) -> tuple[bytes, str]:
+    """What a recorder keeps of a body (`complete`: `data` is all of it), and its size in
+    words for a label: all of it, or the first x-max-body-bytes + 1 bytes of a longer
+    one, which is still over the limit, as the request was."""
+    kept = data[: operation().max_body_bytes + 1]
+    if complete and len(kept) == len(data):
+        return kept, f"{len(kept)} bytes"
+    return kept, f"its first {len(kept)} bytes"
 
 
 class CaseError(ValueError):
@@ -204,11 +208,12 @@ class CaseLog:
     `max_bytes` (at most MAX_FILE_BYTES, what a load reads); then it stops, says so in
     the log once, and the file stays readable. Each line is one write to a file opened
     for appending, so the processes of a mock with several workers can share one file.
-    Raises OSError when the file cannot be opened."""
+    Missing directories are made; raises OSError when the file cannot be opened."""
 
     def __init__(self, path: Path, max_bytes: int = MAX_FILE_BYTES) -> None:
         self.path = path
         self.max_bytes = min(max_bytes, MAX_FILE_BYTES)
+        path.parent.mkdir(parents=True, exist_ok=True)
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         self.full = False
 

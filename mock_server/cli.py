@@ -132,6 +132,9 @@ OPTIONS = (
     Option("--log-level", "LOG_LEVEL", "", "info", choices=("debug", "info", "warning", "error")),
     Option("--fault", "FAULT", "serve with one deliberate backend bug, to check that a "
            "contract suite catches it; see --list-faults", metavar="NAME"),
+    Option("--record", "RECORD", "append every request of the API to FILE as a case (JSON "
+           "Lines, keys replaced by their roles), to replay against a backend",
+           type=Path, metavar="FILE"),
 )  # fmt: skip
 
 
@@ -233,6 +236,8 @@ def banner(settings: Settings, mock: MockApp, base_url: str, seed_report: str | 
     ]
     if seed_report:
         lines.append(f"  Seed file:   {seed_report}")
+    if settings.record:
+        lines.append(f"  Recording:   {settings.record} (the API's requests, as cases)")
     if not settings.control_token and not is_loopback(settings.host):
         lines.append(
             f"  WARNING:     no --control-token: anyone who can reach {settings.host} can read "

@@ -13,9 +13,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.asgi import ClientDisconnect, header, read_body, replay, send_json
 from mock_server.auth import TokenTable, authenticate, authorize
+from mock_server.cases import CaseLog
 from mock_server.errors import ApiError
+from mock_server.recorder import CaseTaker
 from mock_server.spec import Operation
-from mock_server.store import ContactStore, JournalEntry
+from mock_server.store import JOURNAL_CASE_BYTES, ContactStore, JournalEntry
 
 ROUTING = "connexion_routing"
 
@@ -165,10 +167,19 @@ class Latency:
 
 class Journal:
     """Record every request but the admin API's in the store's journal (method, path,
-    status, time, duration); never headers, bodies or tokens."""
+    status, time, duration), never headers or tokens; the contract operation's requests
+    also as cases (see `recorder`), in the journal (bounded) and in `log` if given."""
 
-    def __init__(self, app: ASGIApp, store: ContactStore, skip_prefix: str) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        store: ContactStore,
+        skip_prefix: str,
+        taker: CaseTaker,
+        log: CaseLog | None = None,
+    ) -> None:
         self.app, self.store, self.skip_prefix = app, store, skip_prefix
+        self.taker, self.log = taker, log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(self.skip_prefix):
@@ -176,6 +187,13 @@ class Journal:
             return
         started = time.time()
         status = 0
+        case = None
+        if self.taker.wants(scope):
+            case, receive = await self.taker.take(scope, receive)
+            if case is not None and self.log is not None:
+                self.log.add(case)
+            if case is not None and len(case) > JOURNAL_CASE_BYTES:
+                case = ""
 
         async def record_status(message: Message) -> None:
             nonlocal status
@@ -186,6 +204,7 @@ class Journal:
         try:
             await self.app(scope, receive, record_status)
         finally:
+            duration = time.time() - started
             self.store.record(
-                JournalEntry(scope["method"], scope["path"], status, started, time.time() - started)
+                JournalEntry(scope["method"], scope["path"], status, started, duration, case)
             )

@@ -40,3 +40,5 @@ class Settings:
     workers: int = 1
     control_token: str | None = None
     """When set, every /__mock__/ request needs `Authorization: Token <it>`."""
+    record: Path | None = None
+    """A case file the contract operation's requests are appended to."""

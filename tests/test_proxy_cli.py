@@ -119,6 +119,7 @@ def test_strict_recording_proxy_in_front_of_a_faulty_mock(tmp_path: Path) -> Non
         False,
         True,
     ]
+    assert over[0].label.endswith(f", {CONTRACT.max_body_bytes + 1} bytes")
     assert b'{"subject": "\xff\xfe"}' in [c.body for c in recorded]
     echo = next(e for e in entries if e["violations"])
     assert echo["response"]["status"] == 201  # the upstream's answer, before --strict

@@ -36,7 +36,7 @@ def _time(at: float) -> str:
 
 
 def _answer(answer: LiveAnswer, keys: tuple[str, ...]) -> dict[str, Any]:
-    body = kept_body(answer.body.data)
+    body, _ = kept_body(answer.body.data)
     shown = {
         "status": answer.status,
         "headers": [
@@ -57,10 +57,9 @@ def line(
     """One exchange as a line of the recording: the case, then what became of it; None
     when the request cannot be a case (a content type that is not printable ASCII)."""
     keys = tuple(keys)
-    body = kept_body(request.body.data)
-    cut = "" if request.body.complete else f", its first {len(body)} bytes"
+    body, size = kept_body(request.body.data, request.body.complete)
     case = Case(
-        label=label_from(f"{request.credential.name} at {_time(request.at)}{cut}"),
+        label=label_from(f"{request.credential.name} at {_time(request.at)}, {size}"),
         source="proxy",
         method=request.method,
         path=request.path,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from mock_server.settings import Settings
 from mock_server.store.base import (
+    JOURNAL_CASE_BYTES,
     Contact,
     ContactShape,
     ContactStore,
@@ -17,6 +18,7 @@ from mock_server.store.base import (
 from mock_server.store.memory import MemoryStore
 
 __all__ = [
+    "JOURNAL_CASE_BYTES",
     "Contact",
     "ContactShape",
     "ContactStore",

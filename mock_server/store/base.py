@@ -58,14 +58,24 @@ class ContactShape:
         return self._operation.viewed_values(now)
 
 
+# The most of a case line the journal keeps (every body the spec allows fits): the
+# journal stays bounded; `contacts-mock --record` keeps every body.
+JOURNAL_CASE_BYTES = 64 * 1024
+
+
 class JournalEntry(NamedTuple):
-    """One request the journal remembers; turned into JSON only when someone asks."""
+    """One request the journal remembers; turned into JSON only when someone asks.
+
+    `case`: the request as a case line (see `mock_server.cases`) for the contract
+    operation's requests, "" when its line was over JOURNAL_CASE_BYTES; None for others.
+    """
 
     method: str
     path: str
     status: int
     started: float
     duration: float
+    case: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
