@@ -128,7 +128,10 @@ def masked(case: Case, keys: Iterable[str]) -> Case:
         raw = key.encode("utf-8", "surrogateescape")
         body = body.replace(raw, b"*" * len(raw))
     content_type = hidden(case.content_type, keys) if case.content_type else case.content_type
-    return replace(case, label=hidden(case.label, keys), body=body, content_type=content_type)
+    label = hidden(case.label, keys)
+    if (label, body, content_type) == (case.label, case.body, case.content_type):
+        return case  # the usual case, without a copy
+    return replace(case, label=label, body=body, content_type=content_type)
 
 
 def hidden(text: str, keys: Iterable[str]) -> str:
@@ -175,14 +178,13 @@ def as_json(case: Case) -> dict[str, Any]:
 def body_json(body: bytes) -> dict[str, str]:
     """A body as the format holds it: `body`, text, when it is UTF-8 and JSON does not
     escape it into something longer than base64; else `body_base64`."""
-    encoded = base64.b64encode(body).decode("ascii")
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        return {"body_base64": encoded}
-    if len(json.dumps(text, ensure_ascii=False)) - 2 <= len(encoded):
+        return {"body_base64": base64.b64encode(body).decode("ascii")}
+    if len(json.dumps(text, ensure_ascii=False)) - 2 <= 4 * -(-len(body) // 3):
         return {"body": text}
-    return {"body_base64": encoded}
+    return {"body_base64": base64.b64encode(body).decode("ascii")}
 
 
 def dumps(case: Case, seen: dict[str, Any] | None = None) -> str:
