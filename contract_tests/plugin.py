@@ -4,20 +4,28 @@ Registered through the `pytest11` entry point, so it is there in any directory o
 package is installed. It only adds options and fixtures; the suite runs when its test
 module (`contract_tests/test_contract.py`, one test per check) is collected. pytest's
 own `--junit-xml` then gives one test case per check.
+
+A warning the run raises is a pytest warning (`ContractWarning`, in pytest's warnings
+summary) and a property of pytest's JUnit test suite; with --warnings-as-errors, the
+session fails on it.
 """
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from contract_tests.client_warnings import ContractWarning
 from contract_tests.config import OPTIONS, ConfigError, build
 from contract_tests.http import TargetLost, TargetUnreachable
-from contract_tests.report import terminal, write
+from contract_tests.report import Report, console, from_outcome, write
 from contract_tests.runner import Outcome, run
 
 OUTCOME = pytest.StashKey[Outcome]()
+REPORT = pytest.StashKey[Report]()
 PREFIX = "contract_"
 
 
@@ -48,7 +56,9 @@ def _values(config: pytest.Config) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def contract_outcome(request: pytest.FixtureRequest) -> Outcome:
+def contract_outcome(
+    request: pytest.FixtureRequest, record_testsuite_property: Callable[[str, object], None]
+) -> Outcome:
     """The suite, run once per session against --base-url (or the embedded mock)."""
     config = request.config
     try:
@@ -59,13 +69,25 @@ def contract_outcome(request: pytest.FixtureRequest) -> Outcome:
         outcome = run(settings)
     except (TargetUnreachable, TargetLost) as error:
         pytest.exit(f"contacts-contract: {error}", returncode=3)
+    report = from_outcome(outcome)
     config.stash[OUTCOME] = outcome
-    write(outcome, None, settings.report)
+    config.stash[REPORT] = report
+    write(report, None, settings.report)
+    for group in report.raised:
+        message = f"{group.name}: {group.examples[0].message} ({group.counted('warning')})"
+        record_testsuite_property(f"warning {group.name}", message)
+        warnings.warn(ContractWarning(message), stacklevel=1)
     return outcome
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    report = session.config.stash.get(REPORT, None)
+    if report is not None and report.raised and report.warnings_fail:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    outcome = config.stash.get(OUTCOME, None)
-    if outcome is not None:
+    report = config.stash.get(REPORT, None)
+    if report is not None:
         terminalreporter.section("contacts-contract")
-        terminalreporter.write_line(terminal(outcome))
+        terminalreporter.write_line(console(report, config.getoption(PREFIX + "report")))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from contract_tests.checks import CHECKS
-from contract_tests.report import failure_text
+from contract_tests.report import from_outcome, group_text
 from contract_tests.runner import FAILED, NOT_RUN, Outcome
 
 # The embedded mock's web framework warns about its own dependencies: not the user's concern.
@@ -21,4 +21,6 @@ def test_contract(contract_outcome: Outcome, check: str) -> None:
     if result.state == NOT_RUN:
         pytest.skip(f"not run: {result.note}")
     if result.state == FAILED:
-        pytest.fail(failure_text(contract_outcome, result), pytrace=False)
+        report = from_outcome(contract_outcome)
+        group = next(g for g in report.failures if g.name == check)
+        pytest.fail(group_text(group, "failure", report.replay), pytrace=False)

@@ -43,7 +43,7 @@ def test_gate_passes_a_correct_backend_and_writes_the_reports(tmp_path: Path) ->
         result = gate(url, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     cases = list(ET.parse(tmp_path / "contract-junit.xml").getroot().iter("testcase"))
-    assert len(cases) == 16
+    assert len(cases) == 16 + 4  # the checks, then the warnings
     assert (tmp_path / "contract-report.md").read_text().startswith("# Contract test report")
     assert "gate: contacts-contract exited with 0" in result.stdout
 
