@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -47,7 +48,7 @@ class Call:
     def created(self) -> bool:
         return self.response.status == self.contract.success
 
-    @property
+    @cached_property
     def on_heading_path(self) -> bool:
         """Sent to the document's heading path (`/api/contacts`), not the spec's own path."""
         path = urlsplit(self.request.url).path

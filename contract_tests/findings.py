@@ -209,31 +209,14 @@ class Findings:
                 if lacking:
                     flags = ", ".join("--" + o.replace("_", "-") for o in lacking)
                     results.append(Result(check, NOT_RUN, 0, note=f"needs {flags}"))
-                elif tally.calls:
-                    results.append(self._result(check, FAILED, tally))
-                elif self.runs[check.name] == 0:
-                    results.append(
-                        Result(check, NOT_RUN, 0, note="no request it applies to was sent")
-                    )
                 else:
-                    results.append(Result(check, PASSED, self.runs[check.name]))
+                    results.append(self._result(check, FAILED, tally))
             return results
 
     def warning_results(self) -> list[Result]:
         """Every warning's result: WARNED when a call raised it."""
         with self._lock:
-            results = []
-            for warning in WARNINGS:
-                tally = self._warnings.get(warning.name, _Tally())
-                if tally.calls:
-                    results.append(self._result(warning, WARNED, tally))
-                elif self.runs[warning.name] == 0:
-                    results.append(
-                        Result(warning, NOT_RUN, 0, note="no request it applies to was sent")
-                    )
-                else:
-                    results.append(Result(warning, PASSED, self.runs[warning.name]))
-            return results
+            return [self._result(w, WARNED, self._warnings.get(w.name, _Tally())) for w in WARNINGS]
 
     def _coverage(self, required: tuple[int, ...]) -> _Tally:
         tally = _Tally()
@@ -254,11 +237,18 @@ class Findings:
             )
         return tally
 
-    def _result(self, check: Check, state: str, tally: _Tally) -> Result:
+    def _result(self, check: Check, failing: str, tally: _Tally) -> Result:
+        """`failing` (FAILED, WARNED) when a call failed the rule, else PASSED, or NOT_RUN
+        when no call it applies to was judged."""
+        runs = self.runs[check.name]
+        if not tally.calls:
+            if runs == 0:
+                return Result(check, NOT_RUN, 0, note="no request it applies to was sent")
+            return Result(check, PASSED, runs)
         return Result(
             check,
-            state,
-            max(self.runs[check.name], tally.calls),
+            failing,
+            max(runs, tally.calls),
             tally.sorted(),
             calls=tally.calls,
             complete=tally.complete,

@@ -56,9 +56,7 @@ def _values(config: pytest.Config) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def contract_outcome(
-    request: pytest.FixtureRequest, record_testsuite_property: Callable[[str, object], None]
-) -> Outcome:
+def contract_outcome(request: pytest.FixtureRequest) -> Outcome:
     """The suite, run once per session against --base-url (or the embedded mock)."""
     config = request.config
     try:
@@ -73,11 +71,21 @@ def contract_outcome(
     config.stash[OUTCOME] = outcome
     config.stash[REPORT] = report
     write(report, None, settings.report)
+    record = _suite_property(request)
     for group in report.raised:
         message = f"{group.name}: {group.examples[0].message} ({group.counted('warning')})"
-        record_testsuite_property(f"warning {group.name}", message)
+        record(f"warning {group.name}", message)
         warnings.warn(ContractWarning(message), stacklevel=1)
     return outcome
+
+
+def _suite_property(request: pytest.FixtureRequest) -> Callable[[str, object], None]:
+    """pytest's record_testsuite_property; a no-op when its junitxml plugin is disabled."""
+    try:
+        record: Callable[[str, object], None] = request.getfixturevalue("record_testsuite_property")
+    except pytest.FixtureLookupError:
+        return lambda name, value: None
+    return record
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
