@@ -1,9 +1,13 @@
-"""Throughput of contacts-mock beside Stoplight Prism and a bare Starlette handler.
+"""Throughput of contacts-mock, on its memory and its Redis store, beside Stoplight Prism
+and a bare Starlette handler.
 
     python bench/mock_throughput.py [--rounds 3] [--duration 10] [--only mock]
 
 Each server runs alone on 127.0.0.1, pinned to core 0 (taskset -c 0); wrk runs on
 core 1 with 32 connections and POSTs the document's example body with the same token.
+For `mock-redis` (one worker, --store redis://...) a redis-server started by this script
+(persistence off) runs on core 1 beside wrk, so that the mock keeps core 0 to itself as
+in every other run; Redis's own CPU time per request is printed too.
 Each measured run follows a warm-up run. Rounds are interleaved (mock, Prism, bare,
 then again in a rotated order) and the medians are reported, since the machine is
 shared. Every run is checked: only 201s, every 201 body echoes the subject and has an
@@ -11,7 +15,8 @@ id, and for the mock the store holds at least as many contacts as wrk saw 201s a
 most as many as it sent (wrk stops with a request in flight on each connection), with
 ids 1..n.
 
-Installs what is missing: Prism into bench/.prism/ (npm, git-ignored) and wrk (apt-get).
+Installs what is missing: Prism into bench/.prism/ (npm, git-ignored), wrk and
+redis-server (apt-get).
 """
 
 from __future__ import annotations
@@ -27,7 +32,8 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,14 +56,14 @@ from mock_server.spec import operation  # noqa: E402
 BODY = json.dumps(operation().request_example)
 
 
-def ensure_wrk() -> str:
-    found = shutil.which("wrk")
+def ensure_debian(command: str, package: str) -> str:
+    found = shutil.which(command)
     if found:
         return found
-    print("installing wrk (apt-get)...", flush=True)
+    print(f"installing {package} (apt-get)...", flush=True)
     subprocess.run(["apt-get", "update", "-qq"], check=True, timeout=600)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, timeout=600)
-    return shutil.which("wrk") or sys.exit("wrk is still missing")
+    subprocess.run(["apt-get", "install", "-y", "-qq", package], check=True, timeout=600)
+    return shutil.which(command) or sys.exit(f"{command} is still missing")
 
 
 def ensure_prism() -> Path:
@@ -97,6 +103,8 @@ class Server:
     check: Callable[[str, int], str | None]
     env: dict[str, str] | None = None
     cwd: Path | None = None
+    # Another process doing part of the work (Redis), whose CPU time is counted apart.
+    helper_pid: int | None = None
 
 
 # The store keeps every contact of a run (the default bound, 100,000, could be reached
@@ -154,6 +162,45 @@ SERVERS = {
         check=lambda base, expected: None,
     ),
 }
+
+
+def with_redis(url: str, pid: int) -> Server:
+    """The mock, one worker, on the Redis store at `url`."""
+    mock = SERVERS["mock"]
+    return Server(
+        "mock-redis",
+        lambda port: [*_mock_command(port), "--store", url, "--store-prefix", "bench"],
+        reset=mock.reset,
+        created=mock.created,
+        check=mock.check,
+        helper_pid=pid,
+    )
+
+
+@contextmanager
+def running_redis(server: str) -> Iterator[tuple[str, int]]:
+    """redis-server on core 1 (beside wrk), persistence off; stopped by its pid."""
+    port = free_port()
+    command = [*PRIORITY, "taskset", "-c", LOAD_CORE, server, "--port", str(port),
+               "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+               "--loglevel", "warning", "--dir", tempfile.gettempdir()]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(16).startswith(b"+PONG"):
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                sys.exit("redis-server did not start")
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0", process.pid
+    finally:
+        stop(process)
 
 
 def baseline(source: Path) -> Server:
@@ -240,8 +287,12 @@ def measure(server: Server, wrk: str, args: argparse.Namespace) -> dict[str, Any
             time.sleep(1)  # let the warm-up's last requests finish before forgetting them
             server.reset(base)
             cpu_before = cpu_seconds(process.pid)
+            helper_before = cpu_seconds(server.helper_pid) if server.helper_pid else 0.0
             result = run_wrk(wrk, base, args.duration, args.connections)
             result["cpu_us"] = (cpu_seconds(process.pid) - cpu_before) / result["requests"] * 1e6
+            if server.helper_pid:
+                helper = cpu_seconds(server.helper_pid) - helper_before
+                result["helper_cpu_us"] = helper / result["requests"] * 1e6
             problems = verify(server, base, result)
         except (OSError, RuntimeError, subprocess.SubprocessError):
             log.seek(0)
@@ -280,7 +331,7 @@ def verify(server: Server, base: str, result: dict[str, Any]) -> list[str]:
 
 def report(results: dict[str, list[dict[str, Any]]]) -> None:
     print()
-    print(f"{'server':8} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'CPU us/req':>11}  (medians)")
+    print(f"{'server':10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'CPU us/req':>11}  (medians)")
     medians: dict[str, dict[str, float]] = {}
     for name, runs in results.items():
         medians[name] = {
@@ -290,12 +341,16 @@ def report(results: dict[str, list[dict[str, Any]]]) -> None:
             "p99": statistics.median(r["p99_us"] for r in runs) / 1000,
         }
         m = medians[name]
+        helper = [r["helper_cpu_us"] for r in runs if "helper_cpu_us" in r]
+        redis = f", Redis {statistics.median(helper):.0f} us/req" if helper else ""
         print(
-            f"{name:8} {m['rps']:9.0f} {m['p50']:8.2f} {m['p99']:8.2f} {m['cpu']:11.0f}"
-            f"  ({len(runs)} runs)"
+            f"{name:10} {m['rps']:9.0f} {m['p50']:8.2f} {m['p99']:8.2f} {m['cpu']:11.0f}"
+            f"  ({len(runs)} runs{redis})"
         )
     print()
-    mock, prism, bare, before = (medians.get(n) for n in ("mock", "prism", "bare", "baseline"))
+    mock, prism, bare, before, redis = (
+        medians.get(n) for n in ("mock", "prism", "bare", "baseline", "mock-redis")
+    )
     if mock and prism:
         rps_ratio, p99_ratio = mock["rps"] / prism["rps"], mock["p99"] / prism["p99"]
         print(
@@ -304,6 +359,20 @@ def report(results: dict[str, list[dict[str, Any]]]) -> None:
         )
         met = rps_ratio >= 2 and mock["p99"] <= prism["p99"]
         print(f"target (>= 2x Prism's req/s, p99 <= Prism's): {'met' if met else 'NOT met'}")
+    if mock and redis:
+        rps_ratio, p99_ratio = redis["rps"] / mock["rps"], redis["p99"] / mock["p99"]
+        print(f"mock-redis/mock: req/s x{rps_ratio:.2f}, p99 x{p99_ratio:.2f}")
+    if redis and prism:
+        met = redis["rps"] >= 0.5 * mock["rps"] if mock else False
+        met = met and redis["p99"] <= prism["p99"]
+        print(
+            f"mock-redis/Prism: req/s x{redis['rps'] / prism['rps']:.2f},"
+            f" p99 x{redis['p99'] / prism['p99']:.2f}"
+        )
+        print(
+            "target (Redis store >= 50% of the memory store's req/s, p99 <= Prism's): "
+            + ("met" if met else "NOT met")
+        )
     if mock and bare:
         rps_ratio, p99_ratio = mock["rps"] / bare["rps"], mock["p99"] / bare["p99"]
         print(f"mock/bare:  req/s x{rps_ratio:.2f}, p99 x{p99_ratio:.2f}")
@@ -324,7 +393,9 @@ def main() -> None:
         default=0,
         help="run servers and wrk at this nice level (e.g. -10 on a busy machine, as root)",
     )
-    parser.add_argument("--only", action="append", choices=sorted(SERVERS), help="repeatable")
+    parser.add_argument(
+        "--only", action="append", choices=[*sorted(SERVERS), "mock-redis"], help="repeatable"
+    )
     parser.add_argument("--json", type=Path, help="also write every run's figures here")
     parser.add_argument(
         "--baseline",
@@ -339,8 +410,8 @@ def main() -> None:
         if os.geteuid() != 0 and args.nice < 0:
             sys.exit("--nice below 0 needs root")
         PRIORITY.extend(["nice", "-n", str(args.nice)])
-    wrk = ensure_wrk()
-    names = args.only or ["mock", "prism", "bare"]
+    wrk = ensure_debian("wrk", "wrk")
+    names = args.only or ["mock", "mock-redis", "prism", "bare"]
     if args.baseline:
         SERVERS["baseline"] = baseline(args.baseline)
         names.append("baseline")
@@ -350,6 +421,22 @@ def main() -> None:
         f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start, nice {args.nice}",
         flush=True,
     )
+    with ExitStack() as stack:
+        if "mock-redis" in names:
+            redis_server = ensure_debian("redis-server", "redis-server")
+            SERVERS["mock-redis"] = with_redis(*stack.enter_context(running_redis(redis_server)))
+        results, failed = run_rounds(names, wrk, args)
+    print(f"load average {os.getloadavg()[0]:.2f} at the end")
+    report(results)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    if failed:
+        sys.exit("some responses were wrong (see above)")
+
+
+def run_rounds(
+    names: list[str], wrk: str, args: argparse.Namespace
+) -> tuple[dict[str, list[dict[str, Any]]], bool]:
     results: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
     failed = False
     for round_number in range(args.rounds):
@@ -360,18 +447,13 @@ def main() -> None:
             status = "ok" if not result["problems"] else "; ".join(result["problems"])
             failed = failed or bool(result["problems"])
             print(
-                f"round {round_number + 1} {name:6} {result['rps']:8.0f} req/s"
+                f"round {round_number + 1} {name:10} {result['rps']:8.0f} req/s"
                 f"  p50 {result['p50_us'] / 1000:7.2f} ms  p99 {result['p99_us'] / 1000:7.2f} ms"
                 f"  CPU {result['cpu_us']:5.0f} us/req"
                 f"  {result['statuses']}  {status}",
                 flush=True,
             )
-    print(f"load average {os.getloadavg()[0]:.2f} at the end")
-    report(results)
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
-    if failed:
-        sys.exit("some responses were wrong (see above)")
+    return results, failed
 
 
 if __name__ == "__main__":

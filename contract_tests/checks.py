@@ -5,8 +5,9 @@ the credential sent) and returns None when the contract holds, or a message sayi
 it was broken. `applies` says which calls a check looks at. Two checks look at the whole
 run instead of one call: `unique_ids` and `status_code_coverage` (see findings.Findings).
 
-Checks judge calls on the spec's own path; the contract requires no other. The warnings
-(`client_warnings`) are registered the same way and judge every call.
+The contract requires only the spec's own path: a call to the document's heading path
+that is not served there is judged by the warnings alone (`client_warnings`, registered
+the same way, judge every call).
 """
 
 from __future__ import annotations
@@ -55,6 +56,13 @@ class Call:
         heading = self.contract.heading_path
         return heading != self.contract.path and path.endswith(heading)
 
+    @property
+    def outside_contract(self) -> bool:
+        """Sent to the heading path and not served there (a redirect, 404 or 405): the
+        contract requires only its own path, so only the warnings judge such a call."""
+        status = self.response.status
+        return self.on_heading_path and (300 <= status < 400 or status in (404, 405))
+
 
 Run = Callable[[Call], str | None]
 Applies = Callable[[Call], bool]
@@ -93,7 +101,7 @@ def check(
     family: str, description: str, applies: Applies, needs: tuple[str, ...] = ()
 ) -> Callable[[Run], Run]:
     return register(
-        CHECKS, family, description, lambda call: not call.on_heading_path and applies(call), needs
+        CHECKS, family, description, lambda call: not call.outside_contract and applies(call), needs
     )
 
 

@@ -1,5 +1,7 @@
 """contacts-contract: run the contract suite from the command line.
 
+`contacts-contract proxy ...` runs the validating proxy instead (contract_tests.proxy.cli).
+
 Exit codes: 0 the contract holds; 1 violations found (or, with --warnings-as-errors, a
 warning raised); 2 usage or configuration error; 3 target unreachable; 4 internal error.
 """
@@ -115,7 +117,13 @@ def parse_config(argv: Sequence[str] | None) -> Config:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    config = parse_config(argv)
+    args = sys.argv[1:] if argv is None else list(argv)
+    if args[:1] == ["proxy"]:
+        from contract_tests.proxy.cli import main as proxy
+
+        proxy(args[1:])
+        return
+    config = parse_config(args)
     progress: Progress
     interactive = sys.stderr.isatty()
     progress = TerminalProgress(sys.stderr) if interactive else LineProgress(sys.stderr)

@@ -123,30 +123,12 @@ class Contract:
             status: _validator(json.dumps(r.schema, sort_keys=True))
             for status, r in op.responses.items()
         }
-        created = op.success.schema
-        self.response_fields = tuple(created["properties"])
-        server = {
-            name: schema
-            for name, schema in created["properties"].items()
-            if name not in self.fields
-        }
-        # The id: the server-set integer. Timestamps: server-set date-times that are never
-        # null. Every other server-set field must hold, on creation, the one value all the
-        # spec's 201 examples agree on (for example false, or null until viewed).
-        self.id_fields = tuple(n for n, s in server.items() if s.get("type") == "integer")
-        self.timestamp_fields = tuple(
-            n for n, s in server.items() if s.get("format") == "date-time" and s["type"] == "string"
-        )
-        examples = list(op.success.examples.values())
-        self.creation_values = {
-            name: examples[0][name]
-            for name in server
-            if name not in self.id_fields
-            and name not in self.timestamp_fields
-            and examples
-            and all(name in e and e[name] == examples[0][name] for e in examples)
-        }
-        self.unsent_values = _unsent_values(op, tuple(self.fields))
+        self.response_fields = op.response_fields
+        # Server-set fields and their values on creation: read once, in mock_server.spec.
+        self.id_fields = op.id_fields
+        self.timestamp_fields = op.timestamp_fields
+        self.creation_values = op.creation_values
+        self.unsent_values = op.unsent_values
 
     @property
     def required_fields(self) -> tuple[Field, ...]:
@@ -186,20 +168,6 @@ class Contract:
 
     def documented(self, status: int) -> bool:
         return status in self.operation.responses
-
-
-def _unsent_values(op: Operation, fields: tuple[str, ...]) -> dict[str, Any]:
-    """What an unsent optional field comes back as, read from paired examples: a request
-    example and the 201 example of the same name show the field left out and its value."""
-    values: dict[str, Any] = {}
-    for name, request in op.request_examples.items():
-        response = op.success.examples.get(name)
-        if response is None:
-            continue
-        for field in fields:
-            if field not in request and field in response:
-                values.setdefault(field, response[field])
-    return values
 
 
 @cache

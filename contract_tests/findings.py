@@ -5,7 +5,7 @@ The suite's runner feeds it every call it sends; anything else that judges calls
 validating proxy, say) can feed it its own, one call at a time, and get the same results
 and report (see `report.from_findings`):
 
-    findings = Findings(contract())
+    findings = Findings(contract(), max_ids=100_000)
     findings.record(call, "live traffic")   # run every check and warning, keep what failed
     results, warnings = findings.results(), findings.warning_results()
 """
@@ -13,7 +13,7 @@ and report (see `report.from_findings`):
 from __future__ import annotations
 
 import threading
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -119,24 +119,40 @@ class _Tally:
 class Findings:
     """Everything the judged calls showed. Thread-safe."""
 
-    def __init__(self, contract: Contract) -> None:
+    def __init__(self, contract: Contract, max_ids: int | None = None) -> None:
         self.contract = contract
         self.runs: Counter[str] = Counter()
         self.statuses: Counter[int] = Counter()
         self.phases: Counter[str] = Counter()
         self._failures: dict[str, _Tally] = {}
         self._warnings: dict[str, _Tally] = {}
-        self._ids: dict[Any, Call] = {}
+        # The ids seen, oldest first; beyond max_ids (a long-lived judge, a proxy's) the
+        # oldest are forgotten.
+        self._ids: OrderedDict[Any, None] = OrderedDict()
+        self._max_ids = max_ids
         self._lock = threading.Lock()
 
     # --- feeding it ---------------------------------------------------------------------
 
     def judge(self, call: Call, phase: str) -> list[Failure]:
-        """Run every check and warning on one call; count what ran and keep the warnings.
-        The checks that failed are returned, not kept: `add` keeps one (the runner keeps
-        Hypothesis' shrunk failures instead), `record` keeps them all."""
+        """Run every check and warning on one call; count what ran, keep the warnings and
+        the run-level failures (an id given twice). The per-call checks that failed are
+        returned, not kept: `add` keeps one (the runner keeps Hypothesis' shrunk failures
+        instead), `record` keeps them all."""
+        return self._judge(call, phase)[0]
+
+    def record(self, call: Call, phase: str) -> list[Failure]:
+        """Judge one call and keep every failure it showed; return them, the run-level
+        ones included."""
+        failures, run_level = self._judge(call, phase)
+        for failure in failures:
+            self.add(failure)
+        return failures + run_level
+
+    def _judge(self, call: Call, phase: str) -> tuple[list[Failure], list[Failure]]:
         applied, failed = evaluate(call)
         checked, raised = evaluate(call, WARNINGS)
+        run_level: list[Failure] = []
         with self._lock:
             self.phases[phase] += 1
             self.runs.update(c.name for c in applied + checked)
@@ -144,18 +160,12 @@ class Findings:
                 self._warnings.setdefault(warning.name, _Tally(by_message=True)).add(
                     failure_from(call, warning.name, message, phase, minimal=False)
                 )
-            if not call.on_heading_path:
+            if not call.outside_contract:
                 self.statuses[call.response.status] += 1
                 if call.created:
-                    self._remember_ids(call, phase)
-        return [failure_from(call, c.name, message, phase, minimal=False) for c, message in failed]
-
-    def record(self, call: Call, phase: str) -> list[Failure]:
-        """Judge one call and keep every failure it showed."""
-        failures = self.judge(call, phase)
-        for failure in failures:
-            self.add(failure)
-        return failures
+                    run_level = self._remember_ids(call, phase)
+        failures = [failure_from(call, c.name, text, phase, minimal=False) for c, text in failed]
+        return failures, run_level
 
     def add(self, failure: Failure) -> None:
         with self._lock:
@@ -170,10 +180,12 @@ class Findings:
     def _tally(self, tallies: dict[str, _Tally], name: str) -> _Tally:
         return tallies.setdefault(name, _Tally())
 
-    def _remember_ids(self, call: Call, phase: str) -> None:
+    def _remember_ids(self, call: Call, phase: str) -> list[Failure]:
+        """Remember the created contact's ids; the failures of those given before (kept)."""
+        found: list[Failure] = []
         body = call.json()
         if not isinstance(body, dict):
-            return
+            return found
         for name in self.contract.id_fields:
             value = body.get(name)
             try:
@@ -183,12 +195,15 @@ class Findings:
                 continue
             self.runs["unique_ids"] += 1
             if key not in self._ids:
-                self._ids[key] = call
+                self._ids[key] = None
+                if self._max_ids is not None and len(self._ids) > self._max_ids:
+                    self._ids.popitem(last=False)
                 continue
             message = f"{shown(name)} {shown(value)} was given to two contacts"
-            self._tally(self._failures, "unique_ids").add(
-                failure_from(call, "unique_ids", message, phase, minimal=False)
-            )
+            failure = failure_from(call, "unique_ids", message, phase, minimal=False)
+            self._tally(self._failures, "unique_ids").add(failure)
+            found.append(failure)
+        return found
 
     # --- reading it ---------------------------------------------------------------------
 

@@ -2,39 +2,62 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from functools import wraps
 from importlib import resources
-from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-if TYPE_CHECKING:
-    from mock_server.app import MockApp
+from mock_server.asgi import encode_json, header, send_json
+from mock_server.auth import is_control_key
+from mock_server.errors import TOKEN_SCHEME
+from mock_server.store import ContactStore, StoreUnavailable
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+NEEDS_CONTROL_TOKEN = "The /__mock__/ API needs Authorization: Token <the mock's control token>."
 
 
-def routes(mock: MockApp) -> Router:
-    store = mock.store
+def store_unavailable(error: StoreUnavailable) -> tuple[int, dict[str, str], dict[str, str]]:
+    """The mock's own infrastructure error (not the contract's): status, body, headers."""
+    return 503, {"detail": str(error)}, {"Retry-After": "1"}
 
+
+def _answers_503(endpoint: Endpoint) -> Endpoint:
+    @wraps(endpoint)
+    async def guarded(request: Request) -> Response:
+        try:
+            return await endpoint(request)
+        except StoreUnavailable as error:
+            status, body, headers = store_unavailable(error)
+            # The same bytes as the contract path's 503.
+            return Response(encode_json(body), status, headers, media_type="application/json")
+
+    return guarded
+
+
+def routes(store: ContactStore) -> Router:
     async def list_contacts(_request: Request) -> Response:
-        return JSONResponse(store.all())
+        return JSONResponse(await store.all())
 
     async def reset_contacts(_request: Request) -> Response:
-        store.reset()
+        await store.reset()
         return Response(status_code=204)
 
     async def view_contact(request: Request) -> Response:
-        contact = store.mark_viewed(request.path_params["contact_id"])
+        contact = await store.mark_viewed(request.path_params["contact_id"])
         if contact is None:
             return JSONResponse({"detail": "Not found."}, status_code=404)
         return JSONResponse(contact)
 
     async def requests(_request: Request) -> Response:
-        return JSONResponse([entry.as_json() for entry in mock.journal])
+        return JSONResponse([entry.as_json() for entry in await store.journal()])
 
     async def health(_request: Request) -> Response:
-        return JSONResponse({"status": "ok", "contacts": len(store)})
+        return JSONResponse({"status": "ok", "contacts": await store.count()})
 
     async def admin_spec(_request: Request) -> Response:
         text = resources.files(__package__).joinpath("admin-openapi.yaml").read_text("utf-8")
@@ -42,25 +65,35 @@ def routes(mock: MockApp) -> Router:
 
     return Router(
         routes=[
-            Route("/contacts", list_contacts, methods=["GET"]),
-            Route("/contacts", reset_contacts, methods=["DELETE"]),
-            Route("/contacts/{contact_id:int}/view", view_contact, methods=["POST"]),
-            Route("/requests", requests, methods=["GET"]),
-            Route("/health", health, methods=["GET"]),
+            Route("/contacts", _answers_503(list_contacts), methods=["GET"]),
+            Route("/contacts", _answers_503(reset_contacts), methods=["DELETE"]),
+            Route("/contacts/{contact_id:int}/view", _answers_503(view_contact), methods=["POST"]),
+            Route("/requests", _answers_503(requests), methods=["GET"]),
+            Route("/health", _answers_503(health), methods=["GET"]),
             Route("/openapi.yaml", admin_spec, methods=["GET"]),
         ]
     )
 
 
 class AdminDispatch:
-    """Send requests under `prefix` to the admin router, everything else to `app`."""
+    """Send requests under `prefix` to the admin router, everything else to `app`. With a
+    control key, an admin request without `Authorization: Token <key>` gets 401."""
 
-    def __init__(self, app: ASGIApp, prefix: str, router: Router) -> None:
+    def __init__(
+        self, app: ASGIApp, prefix: str, router: Router, control_key: str | None = None
+    ) -> None:
         self.app, self.prefix, self.router = app, prefix, router
+        self.control_key = control_key
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
         if scope["type"] == "http" and (path == self.prefix or path.startswith(self.prefix + "/")):
+            if self.control_key is not None and not is_control_key(
+                header(scope, b"authorization"), self.control_key
+            ):
+                headers = [("WWW-Authenticate", TOKEN_SCHEME)]
+                await send_json(send, 401, {"detail": NEEDS_CONTROL_TOKEN}, headers)
+                return
             scope = dict(scope, path=path[len(self.prefix) :] or "/", root_path=self.prefix)
             await self.router(scope, receive, send)
             return

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections import deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any
 
@@ -24,20 +25,12 @@ from mock_server.auth import TokenTable
 from mock_server.endpoint import OperationEndpoint
 from mock_server.errors import ApiError
 from mock_server.handlers import ContactsApi
-from mock_server.middleware import (
-    ContractGate,
-    Cors,
-    Journal,
-    JournalEntry,
-    Latency,
-    PathAlias,
-    PreferCode,
-)
+from mock_server.middleware import ContractGate, Cors, Journal, Latency, PathAlias, PreferCode
 from mock_server.routing import RememberedRouting
 from mock_server.seed import read_seed_file
 from mock_server.settings import Settings
 from mock_server.spec import load_spec, operation, spec_path
-from mock_server.store import ContactStore
+from mock_server.store import ContactShape, StoreUnavailable, open_store
 from mock_server.swagger import SwaggerUI
 from mock_server.validation import BodyValidator
 
@@ -79,6 +72,12 @@ def _http_error(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     return _json_response(status, {"detail": detail}, headers)
 
 
+def _store_unavailable(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    assert isinstance(exc, StoreUnavailable)
+    status, body, headers = admin.store_unavailable(exc)
+    return _json_response(status, body, headers)
+
+
 def _server_error(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     logger.error("unhandled error", exc_info=exc)
     return _json_response(500, {"detail": "A server error occurred."})
@@ -90,19 +89,39 @@ class MockApp:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.operation = operation()
-        self.store = ContactStore(self.operation.fields, settings.max_contacts)
-        if settings.seed_file is not None:
-            self.store.load(read_seed_file(settings.seed_file))
-        self.journal: deque[JournalEntry] = deque(maxlen=settings.journal_size)
+        self.store = open_store(settings, ContactShape(self.operation))
+        # Read and checked now, for a clear error before serving; loaded by prepare().
+        self.seed = read_seed_file(settings.seed_file) if settings.seed_file else None
         self.api = ContactsApi(self.store)
         self.connexion = self._connexion_app(TokenTable(settings.tokens))
         self.asgi = self._wrap(self.connexion)
+
+    async def prepare(self) -> str | None:
+        """Check that the store answers and load the seed file into it, once: not when the
+        store already holds contacts (another worker or replica loaded it, or people have
+        used it). Says what happened to the seed file, for the banner. Raises
+        StoreUnavailable."""
+        await self.store.ping()
+        if self.seed is None:
+            return None
+        if await self.store.seed(self.seed):
+            return f"{len(self.seed)} contacts loaded from {self.settings.seed_file}"
+        held = await self.store.count()
+        return f"{self.settings.seed_file} not loaded: the store already holds {held} contacts"
+
+    @asynccontextmanager
+    async def _lifespan(self, _app: Any) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await self.store.close()
 
     def _connexion_app(self, tokens: TokenTable) -> AsyncApp:
         contract = self.operation
         handlers = self.api.operations()
         app = AsyncApp(
             __name__,
+            lifespan=self._lifespan,
             middlewares=[
                 ServerErrorMiddleware,
                 ExceptionMiddleware,
@@ -134,12 +153,15 @@ class MockApp:
         app.add_error_handler(ApiError, _api_error)
         app.add_error_handler(HTTPException, _http_error)
         app.add_error_handler(ProblemException, _http_error)
+        app.add_error_handler(StoreUnavailable, _store_unavailable)
         app.add_error_handler(Exception, _server_error)
         return app
 
     def _wrap(self, contract: ASGIApp) -> ASGIApp:
         s = self.settings
-        app: ASGIApp = admin.AdminDispatch(contract, ADMIN_PREFIX, admin.routes(self))
+        app: ASGIApp = admin.AdminDispatch(
+            contract, ADMIN_PREFIX, admin.routes(self.store), s.control_token
+        )
         api_path = self.operation.path
         app = PathAlias(app, alias=api_path.rstrip("/"), target=api_path)
         # A deliberate bug (--fault), for proving the contract suite catches it: outside
@@ -147,7 +169,7 @@ class MockApp:
         app = faults.inject(app, s.fault, s.tokens)
         if s.latency_ms or s.jitter_ms:
             app = Latency(app, api_path.rstrip("/"), s.latency_ms / 1000, s.jitter_ms / 1000)
-        app = Journal(app, self.journal, skip_prefix=ADMIN_PREFIX)
+        app = Journal(app, self.store, skip_prefix=ADMIN_PREFIX)
         return Cors(
             app,
             allow_origins=list(s.cors_origins),
@@ -162,6 +184,6 @@ class MockApp:
 
 
 def create_app(settings: Settings | None = None) -> MockApp:
-    """A new mock with its own empty store."""
+    """A new mock on the store its settings name (a new, empty one for `memory`)."""
     logger.debug("spec: %s", spec_path())
     return MockApp(settings or Settings())

@@ -1,4 +1,5 @@
-"""ASGI chores, one helper each: read a header, read a bounded body and replay it, answer JSON.
+"""ASGI chores, one helper each: read a header, read a bounded body and replay it, stream a
+body on, answer JSON or a stream.
 
 The mock's middlewares, its endpoint, its faults and the suite's proxy all use these, so
 a body limit, a JSON answer or a header lookup means the same thing everywhere.
@@ -7,7 +8,7 @@ a body limit, a JSON answer or a header lookup means the same thing everywhere.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from typing import Any, NamedTuple
 
 from starlette.requests import ClientDisconnect
@@ -16,6 +17,7 @@ from starlette.types import Message, Receive, Scope, Send
 __all__ = [
     "Body",
     "ClientDisconnect",
+    "body_chunks",
     "encode_json",
     "header",
     "json_headers",
@@ -23,6 +25,7 @@ __all__ = [
     "replay",
     "send_bytes",
     "send_json",
+    "send_stream",
 ]
 
 RawHeaders = list[tuple[bytes, bytes]]
@@ -67,6 +70,17 @@ async def send_bytes(send: Send, status: int, headers: RawHeaders, body: bytes) 
     await send({"type": "http.response.body", "body": body})
 
 
+async def send_stream(
+    send: Send, status: int, headers: RawHeaders, chunks: AsyncIterable[bytes]
+) -> None:
+    """Answer with these headers as they are (a Content-Length among them is kept, and
+    without one the server frames the body itself), then the body's chunks as they come."""
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    async for chunk in chunks:
+        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    await send({"type": "http.response.body", "body": b""})
+
+
 class Body(NamedTuple):
     """A request body read up to a limit. `complete`: False when the body went past the
     limit, and `data` then holds only its first bytes (the rest is left unread)."""
@@ -108,3 +122,18 @@ def replay(body: bytes, upstream: Receive, *, more_body: bool = False) -> Receiv
         return {"type": "http.request", "body": body, "more_body": more_body}
 
     return receive
+
+
+async def body_chunks(receive: Receive) -> AsyncIterator[bytes]:
+    """The request body's chunks as they arrive (after `replay`, the replayed bytes
+    first), never more than one at a time in memory. Raises ClientDisconnect when the
+    client goes away before the body ends."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        chunk = message.get("body", b"")
+        if chunk:
+            yield chunk
+        if not message.get("more_body", False):
+            return

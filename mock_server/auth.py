@@ -54,3 +54,15 @@ def authorize(role: str, allowed_roles: frozenset[str]) -> None:
     """Raise 403 unless the role may call the operation."""
     if role not in allowed_roles:
         raise PermissionDenied()
+
+
+def is_control_key(header: str | None, control_key: str) -> bool:
+    """Whether an `Authorization: Token <key>` header carries the control key (the admin
+    API's), compared in constant time whatever the header holds."""
+    parts = (header or "").split()
+    scheme_ok = len(parts) == 2 and parts[0].lower() == TOKEN_SCHEME.lower()
+    candidate = parts[-1] if scheme_ok else ""
+    matches = hmac.compare_digest(
+        candidate.encode("utf-8", "surrogateescape"), control_key.encode("utf-8")
+    )
+    return scheme_ok and matches

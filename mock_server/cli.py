@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
+import math
 import os
-import socket
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
 from mock_server import __version__, faults
-from mock_server.app import ADMIN_PREFIX, MockApp, create_app
+from mock_server.app import ADMIN_PREFIX, MockApp
 from mock_server.auth import KNOWN_ROLES
-from mock_server.logs import log_config
 from mock_server.seed import SeedError
-from mock_server.settings import DEFAULT_TOKENS, MAX_HEAD_BYTES, Settings
+from mock_server.serve import MockServer, ServeError, is_loopback, workers_problem
+from mock_server.settings import DEFAULT_TOKENS, Settings
+from mock_server.store import MEMORY, REDIS_SCHEMES
 
 ENV_PREFIX = "CONTACTS_MOCK_"
 
@@ -36,41 +38,117 @@ def _token(value: str) -> tuple[str, str]:
     return key, role
 
 
-def _port(value: str) -> int:
-    port = int(value)
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"{value} is not a port number (0-65535)")
-    return port
+def _number(kind: type[float] | type[int], low: float, high: float, unit: str = "") -> Any:
+    """A converter to a number within [low, high], for argparse."""
+
+    def convert(value: str) -> float | int:
+        try:
+            number = kind(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+        if not low <= number <= high:
+            bounds = f"at least {low:g}" if high == math.inf else f"between {low:g} and {high:g}"
+            raise argparse.ArgumentTypeError(f"{value} must be {bounds}{unit}")
+        return number
+
+    return convert
 
 
-def _milliseconds(value: str) -> float:
-    number = float(value)
-    if not 0 <= number <= 600_000:
-        raise argparse.ArgumentTypeError(f"{value} must be between 0 and 600000 ms")
-    return number
+def _store(value: str) -> str:
+    if value != MEMORY and not value.startswith(REDIS_SCHEMES):
+        raise argparse.ArgumentTypeError(
+            f"expected {MEMORY} or a redis:// or rediss:// URL, got {value.split('@')[-1]!r}"
+        )
+    return value
 
 
-def _seconds(value: str) -> float:
-    number = float(value)
-    if not 0.1 <= number <= 3600:
-        raise argparse.ArgumentTypeError(f"{value} must be between 0.1 and 3600 s")
-    return number
+# The prefix sits inside the keys' hash tag, {NAME}: no braces, nothing odd.
+_PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
 
 
-def _positive(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
-    return number
+def _store_prefix(value: str) -> str:
+    if not _PREFIX.fullmatch(value):
+        raise argparse.ArgumentTypeError(
+            f"{value!r}: use letters, digits and . _ : - (at most 100, no braces)"
+        )
+    return value
 
 
-def _env(name: str) -> str | None:
-    return os.environ.get(ENV_PREFIX + name) or None
+@dataclass(frozen=True)
+class Option:
+    """One option of the command line and its environment variable, CONTACTS_MOCK_<env>."""
+
+    flag: str
+    env: str
+    help: str
+    default: str | None = None
+    type: Callable[[str], Any] = str
+    metavar: str | None = None
+    choices: tuple[str, ...] | None = None
+    repeatable: bool = False
+    """Given several times; the environment variable holds a comma-separated list."""
+    setting: str | None = None
+    """The Settings field it sets, when not the flag's name."""
 
 
-def _env_list(name: str) -> list[str]:
-    raw = _env(name)
-    return [item.strip() for item in raw.split(",") if item.strip()] if raw else []
+_COUNT = _number(int, 1, math.inf)
+
+OPTIONS = (
+    Option("--host", "HOST", "address to listen on", "127.0.0.1"),
+    Option("--port", "PORT", "port; 0 picks a free one", "8000", _number(int, 0, 65535)),
+    Option(
+        "--token", "TOKENS", "an accepted token and its role (staff, admin or user); "
+        "replaces the built-in tokens", type=_token, metavar="KEY=ROLE", repeatable=True,
+        setting="tokens",
+    ),
+    Option("--cors-origin", "CORS_ORIGINS", "an allowed browser origin; default any",
+           metavar="ORIGIN", repeatable=True, setting="cors_origins"),
+    Option("--latency", "LATENCY", "delay added to every API response", "0",
+           _number(float, 0, 600_000, " ms"), "MS", setting="latency_ms"),
+    Option("--jitter", "JITTER", "random extra delay, up to MS", "0",
+           _number(float, 0, 600_000, " ms"), "MS", setting="jitter_ms"),
+    Option("--seed-file", "SEED_FILE", "JSON list of contacts to preload", type=Path,
+           metavar="PATH"),
+    Option("--max-contacts", "MAX_CONTACTS", "contacts kept; the oldest are dropped beyond it",
+           "100000", _COUNT, "N"),
+    Option("--head-timeout", "HEAD_TIMEOUT",
+           "a request head not received within S seconds gets 408", "10",
+           _number(float, 0.1, 3600, " s"), "S", setting="head_timeout_s"),
+    Option("--store", "STORE", "where contacts and the request journal live: memory (this "
+           "process) or redis://host:port/db, rediss://... (shared by every worker and replica)",
+           MEMORY, _store, "URL"),
+    Option("--store-prefix", "STORE_PREFIX",
+           "Redis keys start {NAME}:, so several mocks can share one Redis", "contacts-mock",
+           _store_prefix, "NAME"),
+    Option("--store-timeout", "STORE_TIMEOUT",
+           "a request waits at most S seconds for the store, then gets 503", "2",
+           _number(float, 0.1, 60, " s"), "S", setting="store_timeout_s"),
+    Option("--workers", "WORKERS",
+           "worker processes; more than 1 needs a shared store (--store redis://...)", "1",
+           _COUNT, "N"),
+    Option("--control-token", "CONTROL_TOKEN",
+           "every /__mock__/ request then needs Authorization: Token KEY", metavar="KEY"),
+    Option("--log-format", "LOG_FORMAT", "", "text", choices=("text", "json")),
+    Option("--log-level", "LOG_LEVEL", "", "info", choices=("debug", "info", "warning", "error")),
+    Option("--fault", "FAULT", "serve with one deliberate backend bug, to check that a "
+           "contract suite catches it; see --list-faults", metavar="NAME"),
+)  # fmt: skip
+
+
+def _dest(option: Option) -> str:
+    return option.setting or option.flag[2:].replace("-", "_")
+
+
+def _from_environment(option: Option, parser: argparse.ArgumentParser) -> Any:
+    """The option's value from its environment variable (None when unset), checked."""
+    name = ENV_PREFIX + option.env
+    raw = os.environ.get(name) or None
+    if raw is None or not option.repeatable:
+        return raw
+    try:
+        return [option.type(item.strip()) for item in raw.split(",") if item.strip()] or None
+    except argparse.ArgumentTypeError as error:
+        parser.error(f"{name}: {error}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -79,197 +157,104 @@ def build_parser() -> argparse.ArgumentParser:
         description="A stateful mock of the Contacts API, driven by its OpenAPI contract. "
         f"Every option can also be set with an environment variable {ENV_PREFIX}<NAME>.",
     )
-    add = parser.add_argument
-    add("--host", default=_env("HOST") or "127.0.0.1", help="address to listen on [HOST]")
-    add(
-        "--port", type=_port, default=_env("PORT") or "8000", help="port; 0 picks a free one [PORT]"
+    for option in OPTIONS:
+        environment = f"{option.env}, comma-separated" if option.repeatable else option.env
+        parser.add_argument(
+            option.flag,
+            dest=_dest(option),
+            type=option.type,
+            metavar=option.metavar,
+            choices=option.choices,
+            action="append" if option.repeatable else "store",
+            help=" ".join(filter(None, [option.help, "(repeatable)" * option.repeatable,
+                                        f"[{environment}]"])),
+        )  # fmt: skip
+    parser.add_argument(
+        "--list-faults", action="store_true", help="list the faults --fault accepts, and exit"
     )
-    add(
-        "--token",
-        dest="tokens",
-        action="append",
-        type=_token,
-        metavar="KEY=ROLE",
-        help="an accepted token and its role (staff, admin or user); repeatable; replaces the "
-        "built-in tokens [TOKENS, comma-separated]",
-    )
-    add(
-        "--cors-origin",
-        dest="cors_origins",
-        action="append",
-        metavar="ORIGIN",
-        help="an allowed browser origin; repeatable; default any [CORS_ORIGINS]",
-    )
-    add(
-        "--latency",
-        type=_milliseconds,
-        default=_env("LATENCY") or "0",
-        metavar="MS",
-        help="delay added to every API response [LATENCY]",
-    )
-    add(
-        "--jitter",
-        type=_milliseconds,
-        default=_env("JITTER") or "0",
-        metavar="MS",
-        help="random extra delay, up to MS [JITTER]",
-    )
-    add(
-        "--seed-file",
-        type=Path,
-        default=_env("SEED_FILE"),
-        metavar="PATH",
-        help="JSON list of contacts to preload [SEED_FILE]",
-    )
-    add(
-        "--max-contacts",
-        type=_positive,
-        default=_env("MAX_CONTACTS") or "100000",
-        metavar="N",
-        help="contacts kept; the oldest are dropped beyond it [MAX_CONTACTS]",
-    )
-    add(
-        "--head-timeout",
-        type=_seconds,
-        default=_env("HEAD_TIMEOUT") or "10",
-        metavar="S",
-        help="a request head not received within S seconds gets 408 [HEAD_TIMEOUT]",
-    )
-    add(
-        "--log-format",
-        choices=["text", "json"],
-        default=_env("LOG_FORMAT") or "text",
-        help="[LOG_FORMAT]",
-    )
-    add(
-        "--log-level",
-        choices=["debug", "info", "warning", "error"],
-        default=_env("LOG_LEVEL") or "info",
-        help="[LOG_LEVEL]",
-    )
-    add(
-        "--fault",
-        default=_env("FAULT"),
-        metavar="NAME",
-        help="serve with one deliberate backend bug, to check that a contract suite catches "
-        "it; see --list-faults [FAULT]",
-    )
-    add("--list-faults", action="store_true", help="list the faults --fault accepts, and exit")
-    add("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 
 
 def parse_settings(argv: Sequence[str] | None = None) -> tuple[Settings, str]:
-    """Settings from the command line and the environment, and the log level."""
+    """Settings from the command line and the environment, and the log level. An option
+    beats its environment variable, which beats the default."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.list_faults:
         print(faults.listing())
         parser.exit(0)
-    if args.fault is not None and args.fault not in faults.catalogue():
-        parser.error(f"--fault: unknown fault {args.fault!r}; --list-faults lists them")
-    tokens = args.tokens
-    if tokens is None and _env_list("TOKENS"):
-        try:
-            tokens = [_token(item) for item in _env_list("TOKENS")]
-        except argparse.ArgumentTypeError as error:
-            parser.error(f"{ENV_PREFIX}TOKENS: {error}")
-    settings = Settings(
-        host=args.host,
-        port=args.port,
-        tokens=dict(tokens) if tokens else DEFAULT_TOKENS,
-        cors_origins=tuple(args.cors_origins or _env_list("CORS_ORIGINS") or ["*"]),
-        latency_ms=args.latency,
-        jitter_ms=args.jitter,
-        seed_file=args.seed_file,
-        max_contacts=args.max_contacts,
-        head_timeout_s=args.head_timeout,
-        log_format=args.log_format,
-        fault=args.fault,
-    )
-    return settings, args.log_level
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as error:
-        sock.close()
-        message = f"cannot listen on {host}:{port}: {error.strerror}"
-        raise SystemExit(f"contacts-mock: error: {message}") from None
-    sock.listen(2048)
-    sock.set_inheritable(True)
-    return sock
+    given: dict[str, Any] = {}
+    for option in OPTIONS:
+        value = getattr(args, _dest(option))
+        if value is None:
+            value = _from_environment(option, parser)
+        if value is None and option.default is not None:
+            value = option.default
+        if isinstance(value, str) and not option.repeatable and option.type is not str:
+            try:
+                value = option.type(value)
+            except argparse.ArgumentTypeError as error:
+                parser.error(f"{ENV_PREFIX}{option.env}: {error}")
+        if option.choices and value not in option.choices:
+            parser.error(f"{ENV_PREFIX}{option.env}: {value!r} is not one of {option.choices}")
+        given[_dest(option)] = value
+    if given["fault"] is not None and given["fault"] not in faults.catalogue():
+        parser.error(f"--fault: unknown fault {given['fault']!r}; --list-faults lists them")
+    log_level = given.pop("log_level")
+    given["tokens"] = dict(given["tokens"]) if given["tokens"] else DEFAULT_TOKENS
+    given["cors_origins"] = tuple(given["cors_origins"] or ["*"])
+    settings = Settings(**given)
+    problem = workers_problem(settings)
+    if problem:
+        parser.error(problem)
+    return settings, log_level
 
 
 def _mask(key: str) -> str:
     return key if key in DEFAULT_TOKENS else f"{key[:2]}…{key[-2:]}" if len(key) > 6 else "…"
 
 
-def banner(mock: MockApp, base_url: str) -> str:
-    tokens = ", ".join(f"{_mask(key)} ({role})" for key, role in mock.settings.tokens.items())
-    fault = mock.settings.fault
-    warning = [f"  FAULT:       {fault}: {faults.get(fault).description}"] if fault else []
-    return "\n".join(
-        [
-            f"contacts-mock {__version__} is serving the Contacts API contract",
-            *warning,
-            f"  API:         {base_url}{mock.operation.path}",
-            f"  Swagger UI:  {base_url}/api/ui/",
-            f"  OpenAPI:     {base_url}/api/openapi.json",
-            f"  Admin:       {base_url}{ADMIN_PREFIX}/contacts",
-            f"  Tokens:      {tokens}",
-            "  Send:        Authorization: Token <key>. Press Ctrl-C to stop.",
-        ]
-    )
-
-
-def _installed(module: str) -> bool:
-    return importlib.util.find_spec(module) is not None
-
-
-def _http_protocol(settings: Settings) -> Any:
-    """httptools (the fast parser) with a bounded request head; else uvicorn's h11."""
-    if not _installed("httptools"):
-        return "h11"
-    from mock_server.protocol import bounded_protocol
-
-    return bounded_protocol(settings.head_timeout_s)
+def banner(settings: Settings, mock: MockApp, base_url: str, seed_report: str | None) -> str:
+    tokens = ", ".join(f"{_mask(key)} ({role})" for key, role in settings.tokens.items())
+    fault = settings.fault
+    lines = [f"contacts-mock {__version__} is serving the Contacts API contract"]
+    if fault:
+        lines.append(f"  FAULT:       {fault}: {faults.get(fault).description}")
+    lines += [
+        f"  API:         {base_url}{mock.operation.path}",
+        f"  Swagger UI:  {base_url}/api/ui/",
+        f"  OpenAPI:     {base_url}/api/openapi.json",
+        f"  Admin:       {base_url}{ADMIN_PREFIX}/contacts"
+        + (" (Authorization: Token <control token>)" if settings.control_token else ""),
+        f"  Tokens:      {tokens}",
+        f"  Store:       {mock.store.describe()}"
+        + (f", {settings.workers} workers" if settings.workers > 1 else ""),
+    ]
+    if seed_report:
+        lines.append(f"  Seed file:   {seed_report}")
+    if not settings.control_token and not is_loopback(settings.host):
+        lines.append(
+            f"  WARNING:     no --control-token: anyone who can reach {settings.host} can read "
+            f"and reset its data ({ADMIN_PREFIX}/)"
+        )
+    lines.append("  Send:        Authorization: Token <key>. Press Ctrl-C to stop.")
+    return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    import uvicorn
-
     settings, log_level = parse_settings(argv)
     try:
-        mock = create_app(settings)
-    except (SeedError, ValueError) as error:
+        server = MockServer(settings, log_level, own_process=True)
+    except (SeedError, ServeError, ValueError) as error:
         raise SystemExit(f"contacts-mock: error: {error}") from None
-    sock = _bind(settings.host, settings.port)
-    host, port = sock.getsockname()[:2]
-    shown_host = f"[{host}]" if ":" in host else host
-    print(banner(mock, f"http://{shown_host}:{port}"), flush=True)
-    config = uvicorn.Config(
-        mock,
-        log_config=log_config(settings.log_format, log_level),
-        log_level=log_level,
-        # Access lines are logged at info: below that level, skip building them at all.
-        access_log=log_level in ("debug", "info"),
-        loop="uvloop" if _installed("uvloop") else "asyncio",
-        http=_http_protocol(settings),
-        h11_max_incomplete_event_size=MAX_HEAD_BYTES,
-        lifespan="on",
-        timeout_graceful_shutdown=5,
-    )
+    print(banner(settings, server.mock, server.url, server.seed_report), flush=True)
     try:
-        uvicorn.Server(config).run(sockets=[sock])
+        server.run()
     except KeyboardInterrupt:
         pass
-    finally:
-        sock.close()
+    except ServeError as error:
+        raise SystemExit(f"contacts-mock: error: {error}") from None
 
 
 if __name__ == "__main__":

@@ -9,13 +9,13 @@ from mock_server.store import Contact, ContactStore
 
 
 class ContactsApi:
-    """Handlers bound to one store, so that several apps never share state."""
+    """Handlers bound to one store, so that several apps never share state by accident."""
 
     def __init__(self, store: ContactStore) -> None:
         self.store = store
 
     async def create_contact(self, body: dict[str, Any]) -> tuple[Contact, int]:
-        return self.store.create(body), 201
+        return await self.store.create(body), 201
 
     def operations(self) -> dict[str, Any]:
         """operationId -> handler, for Connexion's resolver."""

@@ -6,8 +6,6 @@ import asyncio
 import random
 import re
 import time
-from collections import deque
-from typing import Any, NamedTuple
 
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
@@ -17,6 +15,7 @@ from mock_server.asgi import ClientDisconnect, header, read_body, replay, send_j
 from mock_server.auth import TokenTable, authenticate, authorize
 from mock_server.errors import ApiError
 from mock_server.spec import Operation
+from mock_server.store import ContactStore, JournalEntry
 
 ROUTING = "connexion_routing"
 
@@ -41,7 +40,11 @@ class Cors(CORSMiddleware):
                 await send(message)
                 return
             headers = message.get("headers", [])
-            if any(key == b"vary" for key, _ in headers):
+            varies = [value.lower() for key, value in headers if key.lower() == b"vary"]
+            if any(name.strip() == b"origin" for value in varies for name in value.split(b",")):
+                await send(message)  # it says so already (an answer the proxy passes on)
+                return
+            if varies:
                 # Merging with a Vary the app set is Starlette's job.
                 await self.send(message, send, request_headers=Headers(scope=scope))
                 return
@@ -160,30 +163,12 @@ class Latency:
         await self.app(scope, receive, send)
 
 
-class JournalEntry(NamedTuple):
-    """One request the journal remembers; turned into JSON only when someone asks."""
-
-    method: str
-    path: str
-    status: int
-    started: float
-    duration: float
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "method": self.method,
-            "path": self.path,
-            "status": self.status,
-            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started)),
-            "duration_ms": round(self.duration * 1000, 3),
-        }
-
-
 class Journal:
-    """Remember the last requests (method, path, status, time, duration); never headers."""
+    """Record every request but the admin API's in the store's journal (method, path,
+    status, time, duration); never headers, bodies or tokens."""
 
-    def __init__(self, app: ASGIApp, entries: deque[JournalEntry], skip_prefix: str) -> None:
-        self.app, self.entries, self.skip_prefix = app, entries, skip_prefix
+    def __init__(self, app: ASGIApp, store: ContactStore, skip_prefix: str) -> None:
+        self.app, self.store, self.skip_prefix = app, store, skip_prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(self.skip_prefix):
@@ -201,6 +186,6 @@ class Journal:
         try:
             await self.app(scope, receive, record_status)
         finally:
-            self.entries.append(
+            self.store.record(
                 JournalEntry(scope["method"], scope["path"], status, started, time.time() - started)
             )

@@ -13,7 +13,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+from uvicorn.server import ServerState
 
 from mock_server.asgi import encode_json
 from mock_server.settings import MAX_HEAD_BYTES
@@ -28,7 +30,7 @@ class HeadTooLarge(Exception):
 
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
     """HttpToolsProtocol that answers 431 to a request head over MAX_HEAD_BYTES, and 408
-    to one that takes longer than `head_timeout` seconds."""
+    to one that takes longer than the config's `head_timeout` seconds (HeadLimitsConfig)."""
 
     head_timeout = 10.0
     _head_bytes = 0  # of the current request's URL and finished headers
@@ -36,6 +38,17 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     _head_done = True
     _too_large = False
     _head_timer: asyncio.TimerHandle | None = None
+
+    def __init__(
+        self,
+        config: Config,
+        server_state: ServerState,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        super().__init__(config, server_state, app_state, _loop)
+        if isinstance(config, HeadLimitsConfig):
+            self.head_timeout = config.head_timeout
 
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
@@ -125,8 +138,10 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self.transport.close()
 
 
-def bounded_protocol(head_timeout: float) -> type[BoundedHttpToolsProtocol]:
-    """The protocol class uvicorn builds per connection, with this head timeout."""
-    return type(
-        "BoundedHttpToolsProtocol", (BoundedHttpToolsProtocol,), {"head_timeout": head_timeout}
-    )
+class HeadLimitsConfig(Config):
+    """uvicorn's Config carrying the head timeout for BoundedHttpToolsProtocol. Both are
+    plain module-level classes, so the config pickles into worker processes."""
+
+    def __init__(self, app: Any, *, head_timeout: float, **kwargs: Any) -> None:
+        super().__init__(app, http=BoundedHttpToolsProtocol, **kwargs)
+        self.head_timeout = head_timeout

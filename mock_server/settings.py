@@ -32,3 +32,11 @@ class Settings:
     journal_size: int = 1000
     log_format: LogFormat = "text"
     fault: str | None = None
+    store: str = "memory"
+    """`memory`, or a redis:// or rediss:// URL shared by every worker and replica."""
+    store_prefix: str = "contacts-mock"
+    store_timeout_s: float = 2.0
+    """The longest a request waits for the store before it gets 503."""
+    workers: int = 1
+    control_token: str | None = None
+    """When set, every /__mock__/ request needs `Authorization: Token <it>`."""

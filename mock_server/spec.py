@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -127,6 +127,75 @@ class Operation:
     @property
     def success(self) -> Response:
         return next(r for status, r in sorted(self.responses.items()) if 200 <= status < 300)
+
+    # The created resource's server-set fields and their values on creation, read from
+    # the success response's schema and examples. The mock builds contacts from them and
+    # the contract suite checks backends against them.
+
+    @cached_property
+    def response_fields(self) -> tuple[str, ...]:
+        """The created resource's fields, in the spec's order."""
+        return tuple(self.success.schema["properties"])
+
+    @cached_property
+    def server_fields(self) -> dict[str, dict[str, Any]]:
+        """Fields of the created resource the client does not send: name -> schema."""
+        sent = self.request_schema["properties"]
+        return {n: s for n, s in self.success.schema["properties"].items() if n not in sent}
+
+    @cached_property
+    def id_fields(self) -> tuple[str, ...]:
+        """The server-set integers: the identifier."""
+        return tuple(n for n, s in self.server_fields.items() if s.get("type") == "integer")
+
+    @cached_property
+    def timestamp_fields(self) -> tuple[str, ...]:
+        """Server-set date-times that are never null, set to the creation time on creation."""
+        return tuple(
+            n
+            for n, s in self.server_fields.items()
+            if s.get("format") == "date-time" and s.get("type") == "string"
+        )
+
+    @cached_property
+    def creation_values(self) -> dict[str, Any]:
+        """Every other server-set field's value on creation: the one all the success
+        examples agree on (for example false, or null until viewed)."""
+        examples = list(self.success.examples.values())
+        return {
+            name: examples[0][name]
+            for name in self.server_fields
+            if name not in self.id_fields
+            and name not in self.timestamp_fields
+            and examples
+            and all(name in e and e[name] == examples[0][name] for e in examples)
+        }
+
+    @cached_property
+    def unsent_values(self) -> dict[str, Any]:
+        """What an unsent optional field comes back as, read from paired examples: a request
+        example and the success example of the same name show it left out, and its value."""
+        values: dict[str, Any] = {}
+        for name, request in self.request_examples.items():
+            response = self.success.examples.get(name)
+            if response is None:
+                continue
+            for field in self.fields:
+                if field not in request and field in response:
+                    values.setdefault(field, response[field])
+        return values
+
+    def viewed_values(self, now: str) -> dict[str, Any]:
+        """What marking a created resource as viewed sets (a mock-only admin action): the
+        flags false on creation become true, the date-times null on creation become `now`,
+        and so do the timestamps after the first (the first is the creation time)."""
+        values: dict[str, Any] = {}
+        for name, value in self.creation_values.items():
+            if value is False:
+                values[name] = True
+            elif value is None and self.server_fields[name].get("format") == "date-time":
+                values[name] = now
+        return values | dict.fromkeys(self.timestamp_fields[1:], now)
 
 
 @cache

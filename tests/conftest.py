@@ -1,8 +1,11 @@
-"""Fixtures: an in-process mock and an HTTP client that checks every contract response."""
+"""Fixtures: an in-process mock on either store, a real Redis, and an HTTP client that
+checks every contract response."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import hmac
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,9 +13,11 @@ import httpx
 import pytest
 from jsonschema import Draft4Validator
 
+from mock_server import auth
 from mock_server.app import MockApp, create_app
 from mock_server.settings import Settings
 from mock_server.spec import operation
+from tests.redis_server import RedisServer, running_redis
 
 E2E = Path(__file__).resolve().parent / "e2e"
 
@@ -20,6 +25,10 @@ STAFF = {"Authorization": "Token staff-token"}
 ADMIN = {"Authorization": "Token admin-token"}
 USER = {"Authorization": "Token user-token"}
 DOCUMENT_EXAMPLE = operation().request_example
+
+STORES = ["memory", "redis"]
+# Runs a test once on each store: @BOTH_STORES (the `store` fixture, indirectly).
+BOTH_STORES = pytest.mark.parametrize("store", STORES, indirect=True)
 
 MakeMock = Callable[..., MockApp]
 
@@ -42,11 +51,59 @@ def check_against_contract(response: httpx.Response) -> None:
 
 
 @pytest.fixture
-def make_mock() -> MakeMock:
-    def make(**overrides: Any) -> MockApp:
-        return create_app(Settings(**overrides))
+def comparisons(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bytes, bytes]]:
+    """Every hmac.compare_digest call the auth module makes: (candidate, known key)."""
+    calls: list[tuple[bytes, bytes]] = []
+    original = hmac.compare_digest
 
-    return make
+    def compare_digest(a: bytes, b: bytes) -> bool:
+        calls.append((a, b))
+        return original(a, b)
+
+    monkeypatch.setattr(auth.hmac, "compare_digest", compare_digest)
+    return calls
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """One redis-server for the session; each test keeps to its own key prefix."""
+    with running_redis(tmp_path_factory.mktemp("redis")) as server:
+        yield server
+
+
+def unique_prefix() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def store(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Settings for the store under test: memory unless a test asks for both (BOTH_STORES);
+    Redis with a key prefix of the test's own."""
+    if getattr(request, "param", "memory") == "memory":
+        return {}
+    server: RedisServer = request.getfixturevalue("redis_server")
+    return {"store": server.url, "store_prefix": unique_prefix()}
+
+
+def store_args(store: dict[str, Any]) -> list[str]:
+    """The same store as contacts-mock options."""
+    if not store:
+        return []
+    return ["--store", store["store"], "--store-prefix", store["store_prefix"]]
+
+
+@pytest.fixture
+async def make_mock(store: dict[str, Any]) -> AsyncIterator[MakeMock]:
+    made: list[MockApp] = []
+
+    def make(**overrides: Any) -> MockApp:
+        mock = create_app(Settings(**(store | overrides)))
+        made.append(mock)
+        return mock
+
+    yield make
+    for mock in made:
+        await mock.store.close()
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Start a real contacts-mock process on a free loopback port, and stop it by its pid."""
+"""Start real contacts-mock (or contacts-contract proxy) processes on free loopback ports,
+and stop each by its pid."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 _API_LINE = re.compile(r"API:\s+(http://127\.0\.0\.1:\d+)/")
+_PROXY_LINE = re.compile(r"Proxy:\s+(http://127\.0\.0\.1:\d+) ->")
 
 
 @dataclass
@@ -23,56 +25,104 @@ class MockProcess:
     base_url: str = ""
     stdout: list[str] = field(default_factory=list)
     stderr: list[str] = field(default_factory=list)
+    found: queue.Queue[str] = field(default_factory=queue.Queue, repr=False)
+    readers: list[threading.Thread] = field(default_factory=list, repr=False)
 
 
 def mock_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "mock_server", "--port", "0", *args]
 
 
-def _drain(stream: object, lines: list[str], found: queue.Queue[str] | None) -> None:
+def proxy_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "contract_tests", "proxy", "--port", "0", *args]
+
+
+def _drain(
+    stream: object, lines: list[str], found: queue.Queue[str] | None, url_line: re.Pattern[str]
+) -> None:
     for line in stream:  # type: ignore[attr-defined]
         lines.append(line)
-        match = _API_LINE.search(line) if found is not None else None
+        match = url_line.search(line) if found is not None else None
         if match and found is not None:
             found.put(match.group(1))
+
+
+def _start(
+    command: list[str], url_line: re.Pattern[str], env: dict[str, str] | None
+) -> MockProcess:
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+    server = MockProcess(process)
+    # Both pipes are drained by threads, so a chatty server never blocks on a full pipe.
+    server.readers = [
+        threading.Thread(
+            target=_drain, args=(process.stdout, server.stdout, server.found, url_line), daemon=True
+        ),
+        threading.Thread(
+            target=_drain, args=(process.stderr, server.stderr, None, url_line), daemon=True
+        ),
+    ]
+    for reader in server.readers:
+        reader.start()
+    return server
+
+
+@contextmanager
+def running(
+    commands: list[list[str]],
+    url_line: re.Pattern[str],
+    env: dict[str, str] | None = None,
+    timeout: float = 30,
+) -> Iterator[list[MockProcess]]:
+    """Server processes started all at once, each naming its base URL on a stdout line
+    matching `url_line`; stopped (SIGINT, then SIGKILL) on exit."""
+    servers = [_start(command, url_line, env) for command in commands]
+    try:
+        for server, command in zip(servers, commands, strict=True):
+            try:
+                server.base_url = server.found.get(timeout=timeout)
+            except queue.Empty:
+                stop(server.process)
+                output = "".join(server.stdout + server.stderr)
+                raise RuntimeError(f"{command[2]} did not start: {output}") from None
+        yield servers
+    finally:
+        for server in servers:
+            stop(server.process)
+            for reader in server.readers:
+                reader.join(timeout=5)
+
+
+@contextmanager
+def running_mocks(
+    *arg_lists: tuple[str, ...], env: dict[str, str] | None = None, timeout: float = 30
+) -> Iterator[list[MockProcess]]:
+    """Mocks started all at once, each on 127.0.0.1 with a free port."""
+    with running([mock_command(*args) for args in arg_lists], _API_LINE, env, timeout) as mocks:
+        yield mocks
 
 
 @contextmanager
 def running_mock(
     *args: str, env: dict[str, str] | None = None, timeout: float = 30
 ) -> Iterator[MockProcess]:
-    """A mock on 127.0.0.1 with a free port; stopped (SIGINT, then SIGKILL) on exit.
-
-    Both pipes are drained by threads, so a chatty mock never blocks on a full pipe.
-    """
-    process = subprocess.Popen(
-        mock_command(*args),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **(env or {})},
-    )
-    mock = MockProcess(process)
-    found: queue.Queue[str] = queue.Queue()
-    readers = [
-        threading.Thread(target=_drain, args=(process.stdout, mock.stdout, found), daemon=True),
-        threading.Thread(target=_drain, args=(process.stderr, mock.stderr, None), daemon=True),
-    ]
-    for reader in readers:
-        reader.start()
-    try:
-        try:
-            mock.base_url = found.get(timeout=timeout)
-        except queue.Empty:
-            stop(process)
-            raise RuntimeError(
-                f"mock did not start: {''.join(mock.stdout + mock.stderr)}"
-            ) from None
+    """One mock on 127.0.0.1 with a free port."""
+    with running_mocks(args, env=env, timeout=timeout) as (mock,):
         yield mock
-    finally:
-        stop(process)
-        for reader in readers:
-            reader.join(timeout=5)
+
+
+@contextmanager
+def running_proxy(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 30
+) -> Iterator[MockProcess]:
+    """`contacts-contract proxy` on 127.0.0.1 with a free port; stopped like the mock."""
+    with running([proxy_command(*args)], _PROXY_LINE, env, timeout) as (proxy,):
+        yield proxy
 
 
 def stop(process: subprocess.Popen[str], timeout: float = 10) -> None:

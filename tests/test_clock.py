@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mock_server import store
-from mock_server.store import utc_now
+from mock_server.store import clock
+from mock_server.store.clock import utc_now
 
 
 def test_utc_now_is_rfc_3339_with_microseconds_in_utc() -> None:
@@ -26,6 +26,6 @@ def test_utc_now_is_rfc_3339_with_microseconds_in_utc() -> None:
 def test_utc_now_matches_datetime_formatting(
     monkeypatch: pytest.MonkeyPatch, nanoseconds: int
 ) -> None:
-    monkeypatch.setattr(store.time, "time_ns", lambda: nanoseconds)
+    monkeypatch.setattr(clock.time, "time_ns", lambda: nanoseconds)
     expected = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=nanoseconds // 1000)
     assert utc_now() == expected.isoformat(timespec="microseconds").replace("+00:00", "Z")

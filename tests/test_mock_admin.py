@@ -9,7 +9,10 @@ import yaml
 from openapi_spec_validator import validate
 
 from mock_server.app import MockApp
-from tests.conftest import STAFF, MakeMock, client_for
+from tests.conftest import BOTH_STORES, STAFF, MakeMock, client_for
+
+# Everything here reads or changes the store: each test runs on both.
+pytestmark = BOTH_STORES
 
 URL = "/api/contacts/"
 

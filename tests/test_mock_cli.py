@@ -10,9 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mock_server.cli import parse_settings
-from mock_server.settings import DEFAULT_TOKENS
-from tests.processes import mock_command, running_mock, stop
+from mock_server.app import create_app
+from mock_server.cli import banner, parse_settings
+from mock_server.settings import DEFAULT_TOKENS, Settings
+from tests.processes import free_port, mock_command, running_mock, stop
 
 ENV_NAMES = [
     "CONTACTS_MOCK_HOST",
@@ -25,6 +26,11 @@ ENV_NAMES = [
     "CONTACTS_MOCK_MAX_CONTACTS",
     "CONTACTS_MOCK_LOG_FORMAT",
     "CONTACTS_MOCK_HEAD_TIMEOUT",
+    "CONTACTS_MOCK_STORE",
+    "CONTACTS_MOCK_STORE_PREFIX",
+    "CONTACTS_MOCK_STORE_TIMEOUT",
+    "CONTACTS_MOCK_WORKERS",
+    "CONTACTS_MOCK_CONTROL_TOKEN",
 ]
 
 
@@ -43,6 +49,29 @@ def test_defaults() -> None:
     assert (settings.latency_ms, settings.jitter_ms) == (0, 0)
     assert settings.log_format == "text"
     assert level == "info"
+    assert (settings.store, settings.store_prefix, settings.store_timeout_s) == (
+        "memory",
+        "contacts-mock",
+        2,
+    )
+    assert (settings.workers, settings.control_token) == (1, None)
+
+
+def test_store_workers_and_control_token_options(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings, _ = parse_settings(
+        ["--store", "rediss://:pw@redis.test:6380/1", "--store-prefix", "team-a.mock",
+         "--store-timeout", "0.5", "--workers", "4", "--control-token", "k3y"]
+    )  # fmt: skip
+    assert settings.store == "rediss://:pw@redis.test:6380/1"
+    assert (settings.store_prefix, settings.store_timeout_s) == ("team-a.mock", 0.5)
+    assert (settings.workers, settings.control_token) == (4, "k3y")
+    monkeypatch.setenv("CONTACTS_MOCK_STORE", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("CONTACTS_MOCK_STORE_PREFIX", "env-prefix")
+    monkeypatch.setenv("CONTACTS_MOCK_WORKERS", "2")
+    monkeypatch.setenv("CONTACTS_MOCK_CONTROL_TOKEN", "from-env")
+    settings, _ = parse_settings([])
+    assert (settings.store, settings.store_prefix) == ("redis://127.0.0.1:6379/0", "env-prefix")
+    assert (settings.workers, settings.control_token) == (2, "from-env")
 
 
 def test_options() -> None:
@@ -82,12 +111,17 @@ def test_option_beats_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     [
         (["--token", "nokey"], "expected KEY=ROLE"),
         (["--token", "k=root"], "expected KEY=ROLE"),
-        (["--port", "70000"], "not a port number"),
-        (["--port", "http"], "invalid _port value"),
+        (["--port", "70000"], "70000 must be between 0 and 65535"),
+        (["--port", "http"], "'http' is not a number"),
         (["--max-contacts", "0"], "must be at least 1"),
         (["--latency", "-1"], "between 0 and 600000"),
         (["--head-timeout", "0"], "between 0.1 and 3600 s"),
         (["--log-format", "xml"], "invalid choice"),
+        (["--store", "http://cache:6379"], "expected memory or a redis:// or rediss:// URL"),
+        (["--store-prefix", "a{b}"], "no braces"),
+        (["--store-timeout", "0"], "between 0.1 and 60 s"),
+        (["--workers", "0"], "must be at least 1"),
+        (["--workers", "2"], "--workers 2 needs a shared store (--store redis://...)"),
         (["--nope"], "unrecognized arguments"),
     ],
 )
@@ -110,6 +144,35 @@ def test_bad_token_environment_exits_2(
     with pytest.raises(SystemExit):
         parse_settings([])
     assert "CONTACTS_MOCK_TOKENS" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "fragment"),
+    [
+        ("CONTACTS_MOCK_PORT", "http", "CONTACTS_MOCK_PORT: 'http' is not a number"),
+        ("CONTACTS_MOCK_WORKERS", "0", "CONTACTS_MOCK_WORKERS: 0 must be at least 1"),
+        ("CONTACTS_MOCK_LOG_FORMAT", "xml", "CONTACTS_MOCK_LOG_FORMAT: 'xml' is not one of"),
+        ("CONTACTS_MOCK_STORE", "mysql://db", "CONTACTS_MOCK_STORE: expected memory or a redis://"),
+        ("CONTACTS_MOCK_CORS_ORIGINS", " , ", None),  # nothing in it: the default
+    ],
+)
+def test_bad_environment_variables_exit_2_naming_them(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    value: str,
+    fragment: str | None,
+) -> None:
+    monkeypatch.setenv(name, value)
+    if fragment is None:
+        assert parse_settings([])[0].cors_origins == ("*",)
+        return
+    with pytest.raises(SystemExit) as exit_info:
+        parse_settings([])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert fragment in err
 
 
 def test_real_process_serves_the_contract_and_stops_on_ctrl_c() -> None:
@@ -182,3 +245,37 @@ def test_json_logs_are_json_lines() -> None:
     assert lines
     records = [json.loads(line) for line in lines]
     assert {"time", "level", "logger", "message"} <= set(records[0])
+
+
+def test_unreachable_redis_is_one_clear_line_without_the_password() -> None:
+    url = f"redis://:hunter2@127.0.0.1:{free_port()}/0"
+    result = _run(["--store", url, "--store-timeout", "1"])
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    masked = url.replace("hunter2", "***")
+    assert lines[0].startswith(f"contacts-mock: error: cannot use the store: Redis at {masked}")
+    assert "hunter2" not in result.stderr + result.stdout
+
+
+NO_CONTROL_TOKEN = "no --control-token: anyone who can reach"
+
+
+@pytest.mark.parametrize(
+    ("host", "control_token", "warned"),
+    [("0.0.0.0", None, True), ("192.0.2.10", None, True), ("mock.internal", None, True),
+     ("0.0.0.0", "ctl-secret-9", False), ("127.0.0.1", None, False), ("::1", None, False),
+     ("localhost", None, False)],
+)  # fmt: skip
+def test_banner_warns_when_anyone_can_reach_the_admin_api(
+    host: str, control_token: str | None, warned: bool
+) -> None:
+    settings = Settings(host=host, control_token=control_token)
+    text = banner(settings, create_app(settings), "http://mock.test:8000", None)
+    warnings = [line for line in text.splitlines() if NO_CONTROL_TOKEN in line]
+    assert len(warnings) == int(warned)
+    if warned:
+        assert f"reach {host} can read and reset its data" in warnings[0]
+    assert "Store:       memory" in text
+    if control_token:
+        assert control_token not in text

@@ -4,17 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from datetime import datetime
 
 import httpx
 import pytest
 
 from mock_server.app import MockApp
-from tests.conftest import ADMIN, DOCUMENT_EXAMPLE, STAFF, USER, client_for
+from tests.conftest import (
+    ADMIN,
+    BOTH_STORES,
+    DOCUMENT_EXAMPLE,
+    STAFF,
+    USER,
+    MakeMock,
+    client_for,
+    unique_prefix,
+)
+from tests.redis_server import RedisServer
 
 URL = "/api/contacts/"
 
 
+@BOTH_STORES
 async def test_document_example_is_created_and_echoed(client: httpx.AsyncClient) -> None:
     response = await client.post(URL, json=DOCUMENT_EXAMPLE, headers=STAFF)
     assert response.status_code == 201
@@ -29,6 +41,7 @@ async def test_document_example_is_created_and_echoed(client: httpx.AsyncClient)
     assert created.utcoffset().total_seconds() == 0
 
 
+@BOTH_STORES
 async def test_unsent_optional_fields_are_empty_strings(client: httpx.AsyncClient) -> None:
     response = await client.post(URL, json={"subject": "Only this"}, headers=ADMIN)
     assert response.status_code == 201
@@ -52,6 +65,7 @@ async def test_path_without_slash_is_served_directly(client: httpx.AsyncClient) 
     assert "location" not in response.headers
 
 
+@BOTH_STORES
 async def test_ids_increase_from_one(client: httpx.AsyncClient) -> None:
     ids = [
         (await client.post(URL, json={"subject": f"s{i}"}, headers=STAFF)).json()["id"]
@@ -253,6 +267,7 @@ async def test_unknown_path_gets_404_json(client: httpx.AsyncClient) -> None:
     assert response.json() == {"detail": "Not found."}
 
 
+@BOTH_STORES
 async def test_fields_are_stored_exactly(client: httpx.AsyncClient, mock: MockApp) -> None:
     body = {
         "subject": "  spaced  ",
@@ -264,9 +279,11 @@ async def test_fields_are_stored_exactly(client: httpx.AsyncClient, mock: MockAp
     }
     created = (await client.post(URL, json=body, headers=STAFF)).json()
     assert {k: created[k] for k in body} == body
-    assert mock.store.get(created["id"]) == created
+    assert await mock.store.get(created["id"]) == created
+    assert await mock.store.get(created["id"] + 1) is None
 
 
+@BOTH_STORES
 async def test_concurrent_creates_get_unique_gap_free_ids(mock: MockApp) -> None:
     async with client_for(mock) as client:
         responses = await asyncio.gather(
@@ -275,5 +292,34 @@ async def test_concurrent_creates_get_unique_gap_free_ids(mock: MockApp) -> None
     assert {r.status_code for r in responses} == {201}
     ids = sorted(r.json()["id"] for r in responses)
     assert ids == list(range(1, 301))
-    assert len(mock.store) == 300
-    assert {c["subject"] for c in mock.store.all()} == {f"c{i}" for i in range(300)}
+    assert await mock.store.count() == 300
+    assert {c["subject"] for c in await mock.store.all()} == {f"c{i}" for i in range(300)}
+
+
+async def test_both_stores_answer_the_same_bytes(
+    make_mock: MakeMock, redis_server: RedisServer
+) -> None:
+    """The Redis store is invisible to clients: the same answers, byte for byte, but for
+    the times."""
+    mocks = [make_mock(), make_mock(store=redis_server.url, store_prefix=unique_prefix())]
+    answers = []
+    for app in mocks:
+        async with client_for(app) as client:
+            created = [
+                await client.post(URL, json=body, headers=STAFF)
+                for body in (DOCUMENT_EXAMPLE, {"subject": "Only this"}, {"subject": "x"})
+            ]
+            viewed = await client.post("/__mock__/contacts/2/view")
+            listed = await client.get("/__mock__/contacts")
+        answers.append(
+            [_timeless(r.content) for r in (*created, viewed, listed)]
+            + [dict(r.headers) for r in created]
+        )
+    assert answers[0] == answers[1]
+
+
+_TIME = re.compile(rb'"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z"')
+
+
+def _timeless(body: bytes) -> bytes:
+    return _TIME.sub(b'"<time>"', body)

@@ -11,7 +11,7 @@ import pytest
 from mock_server.app import MockApp
 from mock_server.seed import SeedError
 from mock_server.spec import operation
-from tests.conftest import DOCUMENT_EXAMPLE, STAFF, MakeMock, client_for
+from tests.conftest import BOTH_STORES, DOCUMENT_EXAMPLE, STAFF, MakeMock, client_for
 
 URL = "/api/contacts/"
 
@@ -27,9 +27,10 @@ async def test_prefer_code_returns_documented_example(
     assert response.json() == operation().responses[status].example
 
 
+@BOTH_STORES
 async def test_prefer_code_does_not_store(client: httpx.AsyncClient, mock: MockApp) -> None:
     await client.post(URL, json=DOCUMENT_EXAMPLE, headers={**STAFF, "Prefer": "code=201"})
-    assert len(mock.store) == 0
+    assert await mock.store.count() == 0
 
 
 async def test_prefer_undocumented_code_is_400_listing_codes(client: httpx.AsyncClient) -> None:
@@ -179,8 +180,10 @@ SEED_CONTACT = {
 }
 
 
+@BOTH_STORES
 async def test_seed_file_is_preloaded_and_ids_continue(make_mock: MakeMock, tmp_path: Path) -> None:
     mock: MockApp = make_mock(seed_file=_seed(tmp_path, [SEED_CONTACT]))
+    assert await mock.prepare() == f"1 contacts loaded from {tmp_path / 'seed.json'}"
     async with client_for(mock) as client:
         assert (await client.get("/__mock__/contacts")).json() == [SEED_CONTACT]
         created = (await client.post(URL, json={"subject": "new"}, headers=STAFF)).json()

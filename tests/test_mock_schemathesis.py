@@ -1,22 +1,26 @@
-"""Schemathesis' own CLI, every built-in check, positive and negative data, finds nothing."""
+"""Schemathesis' own CLI, every built-in check, positive and negative data, finds nothing,
+on either store."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from mock_server.spec import spec_path
+from tests.conftest import STORES, store_args
 from tests.processes import running_mock
 
 ST = str(Path(sys.executable).parent / "st")
 
 
+@pytest.mark.parametrize("store", STORES, indirect=True)
 @pytest.mark.parametrize("token", ["staff-token", "admin-token"])
-def test_schemathesis_finds_no_failure(token: str) -> None:
-    with running_mock("--log-level", "warning") as mock:
+def test_schemathesis_finds_no_failure(token: str, store: dict[str, Any]) -> None:
+    with running_mock("--log-level", "warning", *store_args(store)) as mock:
         result = subprocess.run(
             [ST, "run", str(spec_path()), "--url", mock.base_url,
              "--checks", "all", "--mode", "all", "--max-examples", "150", "--seed", "20261126",

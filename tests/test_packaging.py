@@ -30,6 +30,8 @@ def test_wheel_contains_spec_and_packages(wheel: Path) -> None:
     assert "mock_server/openapi.yaml" in names
     assert "mock_server/app.py" in names
     assert "contract_tests/__init__.py" in names
+    # The format of the proxy's recordings, documented for whoever reads them.
+    assert "contract_tests/proxy/exchange.schema.json" in names
     packaged = zipfile.ZipFile(wheel).read("mock_server/openapi.yaml")
     assert packaged == (ROOT / "spec" / "openapi.yaml").read_bytes()
 

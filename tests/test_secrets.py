@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-import hmac
 import json
 import secrets
 
 import pytest
 
-from mock_server import auth
 from mock_server.auth import TokenTable, authenticate
 from mock_server.errors import NotAuthenticated
 from tests.processes import running_mock
 from tests.sockets import get_json, port_of, request
 
 KEYS = {"first-key-0001": "staff", "second-key-002": "admin", "third-key-0003": "user"}
-
-
-@pytest.fixture
-def comparisons(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bytes, bytes]]:
-    """Every hmac.compare_digest call the auth module makes."""
-    calls: list[tuple[bytes, bytes]] = []
-    original = hmac.compare_digest
-
-    def compare_digest(a: bytes, b: bytes) -> bool:
-        calls.append((a, b))
-        return original(a, b)
-
-    monkeypatch.setattr(auth.hmac, "compare_digest", compare_digest)
-    return calls
 
 
 @pytest.mark.parametrize(

@@ -125,21 +125,16 @@ class Facts:
 @cache
 def facts() -> Facts:
     op = operation()
-    created = op.success.schema["properties"]
-    sent = op.request_schema["properties"]
-    server = {n: s for n, s in created.items() if n not in sent}
 
     def is_email(schema: dict[str, Any]) -> bool:
         return schema.get("format") == "email" or any(is_email(b) for b in schema.get("anyOf", []))
 
+    sent = op.request_schema["properties"]
     return Facts(
         op=op,
-        ids=tuple(n for n, s in server.items() if s.get("type") == "integer"),
-        flags=tuple(n for n, s in server.items() if s.get("type") == "boolean"),
-        # Timestamps: server-set date-times that are never null.
-        stamps=tuple(
-            n for n, s in server.items() if s.get("format") == "date-time" and s["type"] == "string"
-        ),
+        ids=op.id_fields,
+        flags=tuple(n for n, s in op.server_fields.items() if s.get("type") == "boolean"),
+        stamps=op.timestamp_fields,
         emails=tuple(n for n, s in sent.items() if is_email(s)),
         limits={n: s.get("maxLength") for n, s in sent.items()},
         validator=BodyValidator(op.request_schema),

@@ -162,6 +162,20 @@ class NetworkLog:
     def find(self, method: str, url: str) -> list[Exchange]:
         return [e for e in self.by_id.values() if e.method == method and e.url == url]
 
+    def created_across_origins(self, endpoint: str, page_origin: str) -> Exchange:
+        """Assert that the page's POST to `endpoint` was preflighted, allowed for the page's
+        origin with its Authorization and Content-Type headers, and got 201; the POST."""
+        (preflight,) = self.find("OPTIONS", endpoint)
+        assert preflight.status == 200
+        assert preflight.headers["access-control-allow-origin"] in ("*", page_origin)
+        allowed = preflight.headers["access-control-allow-headers"].lower()
+        assert "authorization" in allowed
+        assert "content-type" in allowed
+        (post,) = self.find("POST", endpoint)
+        assert post.status == 201
+        assert post.headers["access-control-allow-origin"] in ("*", page_origin)
+        return post
+
 
 @pytest.fixture
 def network(browser_context: BrowserContext, page: Page) -> NetworkLog:

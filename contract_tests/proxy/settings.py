@@ -1,0 +1,33 @@
+"""One typed settings object for the validating proxy: everything its command line can change."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+DEFAULT_PORT = 8001
+
+
+@dataclass(frozen=True)
+class ProxySettings:
+    upstream: str
+    """The backend's base URL (scheme, host, port, an optional path prefix)."""
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    tokens: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """Key -> role, for the checks that need to know a key's role."""
+    strict: bool = False
+    """Answer 502 with the violations instead of an answer that broke the contract."""
+    record: Path | None = None
+    record_max_bytes: int = 100 * 2**20
+    upstream_timeout: float = 10.0
+    clock_skew: float = 300.0
+    cors_origins: tuple[str, ...] = ("*",)
+    insecure: bool = False
+    """Do not verify the upstream's TLS certificate."""
+    max_violations: int = 1000
+    """Violations GET /__proxy__/violations keeps (the latest)."""
+    max_ids: int = 1_000_000
+    """Created ids remembered for unique_ids (the oldest are forgotten beyond it)."""
