@@ -1,112 +1,152 @@
-"""How fast is the contract suite? Its default run, beside Schemathesis' own `st run`.
+"""How fast is the contract suite, and what does a time budget cost it? Beside `st run`.
 
-Starts contacts-mock on a free loopback port and times, a few times each:
+For the correct mock and for every fault of its catalogue (`contacts-mock --fault NAME`),
+starts one mock process on a free loopback port and runs against it, one after another:
 
-- `contacts-contract` as a user first types it (no --base-url: the embedded mock);
-- `contacts-contract --base-url` against the mock process, with all three keys;
-- `st run` against the same mock process: the same spec, the same examples budget,
-  every Schemathesis check.
+- `contacts-contract` with all three keys: the default run (300 examples per phase);
+- the same with `--max-time 10`;
+- Schemathesis' own `st run`: the same spec, the same examples budget and seed, every
+  Schemathesis check (`--checks all`), the staff key.
 
-Prints the medians (wall time, requests or test cases, per second) and the ratios.
-Nothing is asserted: the figures go in bench/README.md.
+A fault counts as caught by contacts-contract when its JUnit report fails the fault's
+check (or, for a fault the contract allows, raises its warning); by `st run` when it
+exits non-zero (it finds a failure of any kind). On the correct mock both must pass.
+Prints one line per target, then the catch rates and the median wall times. Nothing is
+asserted: the figures go in bench/README.md.
 
-    python bench/contract_speed.py [--repeat 3] [--max-examples N]
+    python bench/contract_speed.py [--faults NAME,NAME] [--max-time 10] [--max-examples N]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from contract_tests.config import Config  # noqa: E402
+from mock_server import faults  # noqa: E402
 from tests.processes import running_mock  # noqa: E402
 
 SPEC = ROOT / "spec" / "openapi.yaml"
 BIN = Path(sys.executable).parent
 KEYS = ["--token", "staff-token", "--admin-token", "admin-token", "--non-staff-token", "user-token"]
+CORRECT = "(correct mock)"
 
 
-def timed(command: Sequence[str], cwd: Path) -> tuple[float, str]:
+@dataclass
+class Tally:
+    """One way of running the suite: what it caught, its false alarms, its wall times."""
+
+    name: str
+    caught: list[str] = field(default_factory=list)
+    missed: list[str] = field(default_factory=list)
+    false_alarm: bool = False
+    walls: list[float] = field(default_factory=list)
+
+
+def timed(command: Sequence[str], cwd: Path) -> tuple[float, int]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONTACTS_CONTRACT_")}
     started = time.perf_counter()
     result = subprocess.run(
-        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=600, check=False
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=900, check=False
     )
-    return time.perf_counter() - started, result.stdout + result.stderr
+    return time.perf_counter() - started, result.returncode
 
 
-def count(pattern: str, output: str) -> int:
-    match = re.search(pattern, output)
-    return int(match.group(1)) if match else 0
+def flagged(junit: Path, name: str) -> bool:
+    """The JUnit report fails this check, or notes (or fails) this warning."""
+    for case in ET.parse(junit).getroot().iter("testcase"):
+        if case.get("name") == name:
+            return case.find("failure") is not None or case.find("system-out") is not None
+    return False
 
 
-def median_run(
-    name: str, command: list[str], pattern: str, repeat: int, cwd: Path
-) -> dict[str, float]:
-    walls, counts = [], []
-    for _ in range(repeat):
-        wall, output = timed(command, cwd)
-        walls.append(wall)
-        counts.append(count(pattern, output))
-        print(f"  {name}: {wall:.1f} s, {counts[-1]}", flush=True)
-    wall, n = statistics.median(walls), statistics.median(counts)
-    return {"wall": wall, "count": n, "rate": n / wall if wall else 0.0}
+def junit_clean(junit: Path) -> bool:
+    cases = list(ET.parse(junit).getroot().iter("testcase"))
+    return all(c.find("failure") is None and c.find("system-out") is None for c in cases)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--faults", help="a comma-separated subset of the catalogue")
+    parser.add_argument("--max-time", type=float, default=10.0)
     parser.add_argument("--max-examples", type=int, default=Config().max_examples)
     parser.add_argument("--seed", default="1")
     args = parser.parse_args(argv)
-    n, seed = str(args.max_examples), args.seed
-    contract = [str(BIN / "contacts-contract"), "--max-examples", n, "--seed", seed]
-    requests = r"(\d+) requests in"
-    print(f"max examples {n}, seed {seed}, {args.repeat} repetitions, {os.cpu_count()} CPUs")
-    with tempfile.TemporaryDirectory() as scratch, running_mock() as mock:
-        url = mock.base_url
+    names = args.faults.split(",") if args.faults else list(faults.catalogue())
+    n, seed, budget = str(args.max_examples), args.seed, f"{args.max_time:g}"
+    default = Tally("contacts-contract (default run)")
+    bounded = Tally(f"contacts-contract --max-time {budget}")
+    st = Tally("st run --checks all")
+    print(f"{len(names)} faults and the correct mock; max examples {n}, seed {seed}, "
+          f"{os.cpu_count()} CPUs", flush=True)  # fmt: skip
+    with tempfile.TemporaryDirectory() as scratch:
         cwd = Path(scratch)  # st run writes a .schemathesis directory where it runs
-        rows = {
-            "contacts-contract (default run, embedded mock)": median_run(
-                "default", contract, requests, args.repeat, cwd
-            ),
-            "contacts-contract --base-url (mock process)": median_run(
-                "base-url", [*contract, "--base-url", url, *KEYS], requests, args.repeat, cwd
-            ),
-            "st run --checks all (mock process)": median_run(
-                "st run",
-                [
-                    str(BIN / "st"), "run", str(SPEC), "--url", url,
-                    "-H", "Authorization: Token staff-token",
-                    "--checks", "all", "--max-examples", n, "--seed", seed,
-                ],
-                r"(\d+) generated",
-                args.repeat,
-                cwd,
-            ),
-        }  # fmt: skip
+        junit = cwd / "junit.xml"
+        for name in [CORRECT, *names]:
+            fault = None if name == CORRECT else faults.get(name)
+            with running_mock(*(["--fault", name] if fault else [])) as mock:
+                url = mock.base_url
+                contract = [
+                    str(BIN / "contacts-contract"), "--base-url", url, *KEYS,
+                    "--max-examples", n, "--seed", seed, "--junit-xml", str(junit),
+                ]  # fmt: skip
+                runs = [
+                    (default, contract),
+                    (bounded, [*contract, "--max-time", budget]),
+                    (
+                        st,
+                        [
+                            str(BIN / "st"), "run", str(SPEC), "--url", url,
+                            "-H", "Authorization: Token staff-token",
+                            "--checks", "all", "--max-examples", n, "--seed", seed,
+                        ],
+                    ),
+                ]  # fmt: skip
+                line = [f"{name:<26}"]
+                for tally, command in runs:
+                    junit.unlink(missing_ok=True)
+                    wall, code = timed(command, cwd)
+                    ours = tally is not st
+                    if fault is None:
+                        clean = code == 0 and (not ours or junit_clean(junit))
+                        tally.false_alarm = tally.false_alarm or not clean
+                        verdict = "pass" if clean else "FALSE ALARM"
+                    else:
+                        tally.walls.append(wall)
+                        hit = flagged(junit, fault.caught_by) if ours else code != 0
+                        (tally.caught if hit else tally.missed).append(name)
+                        verdict = "caught" if hit else "MISSED"
+                    line.append(f"{verdict:>11} {wall:5.1f} s")
+                print("  ".join(line), flush=True)
     print()
-    print(f"{'run':<48} {'wall s':>7} {'requests':>9} {'per s':>7}")
-    for name, row in rows.items():
-        print(f"{name:<48} {row['wall']:>7.1f} {row['count']:>9.0f} {row['rate']:>7.0f}")
-    ours = rows["contacts-contract --base-url (mock process)"]
-    theirs = rows["st run --checks all (mock process)"]
-    print()
-    print(f"contacts-contract / st run, wall time:        {ours['wall'] / theirs['wall']:.2f}")
-    print(f"contacts-contract / st run, requests per s:   {ours['rate'] / theirs['rate']:.2f}")
-    print(f"contacts-contract / st run, requests sent:    {ours['count'] / theirs['count']:.2f}")
-    print("(st run counts test cases, its own checks may send a few more requests)")
+    print(
+        f"{'run':<36} {'caught':>8} {'rate':>6} {'false alarm':>12} {'median s':>9} {'total s':>8}"
+    )
+    for tally in (default, bounded, st):
+        total = len(tally.caught) + len(tally.missed)
+        rate = len(tally.caught) / total if total else 0.0
+        median = statistics.median(tally.walls) if tally.walls else 0.0
+        print(
+            f"{tally.name:<36} {len(tally.caught):>3}/{total:<4} {rate:>6.0%} "
+            f"{'yes' if tally.false_alarm else 'no':>12} {median:>9.1f} {sum(tally.walls):>8.0f}"
+        )
+    for tally in (default, bounded, st):
+        if tally.missed:
+            print(f"{tally.name} missed: {', '.join(tally.missed)}")
+    ratio = statistics.median(bounded.walls) / statistics.median(default.walls)
+    print(f"\n--max-time {budget} / default run, median wall time: {ratio:.2f}")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from contract_tests import strategies as s
 from contract_tests.contract import contract
-from mock_server.cases import MASKED, Case, CaseError, load_all
+from mock_server.cases import LOOK_ALIKE, MASKED, Case, CaseError, load_all
 
 # A case's role -> the suite's credential kind for it, and the option that gives its key.
 ROLES = {
@@ -29,37 +29,58 @@ class MissingKey(Exception):
 
 def load(paths: Iterable[Path]) -> list[Case]:
     """The cases of these files and directories; CaseError naming the file and line of
-    the first that cannot be read or is not for the contract's operation."""
+    the first that cannot be read, is not for the contract's operation (on the spec's
+    path, or the document's heading path), or names a look-alike the suite does not make."""
     c = contract()
+    changes = {alike.kind for alike in s.look_alikes("a-sample-key")}
     loaded = load_all(paths)
     for case in loaded:
-        if (case.method, case.path) != (c.method, c.path):
+        if case.method != c.method or case.path not in (c.path, c.heading_path):
             raise CaseError(
                 f"{case.where}: the case is for {case.method} {case.path}; the suite sends "
-                f"only the contract's {c.method} {c.path}"
+                f"only the contract's {c.method} {c.path} (or {c.heading_path})"
+            )
+        _, _, change = case.credential.rpartition("/")
+        if case.credential.startswith(LOOK_ALIKE + "/") and change not in changes:
+            raise CaseError(
+                f"{case.where}: no look-alike {change!r}; the suite makes "
+                + ", ".join(sorted(changes))
             )
     return loaded
 
 
-def kind_of(case: Case) -> str:
-    """The suite's credential kind for the case's credential."""
-    role = ROLES.get(case.credential)
-    return role[0] if role else case.credential
-
-
 def credential_name(credential: s.Credential) -> str:
-    """The case format's name for a credential the suite sent: its role, or its kind."""
-    role = next((role for role, (kind, _) in ROLES.items() if kind == credential.kind), None)
-    return role or credential.kind
+    """The case format's name for a credential the suite sent: its role, its kind, or
+    for a look-alike `look-alike/<role>/<change>`."""
+    if credential.kind == s.LOOK_ALIKE:
+        kind, _, change = credential.variant.partition("/")
+        return f"{LOOK_ALIKE}/{_role_of(kind)}/{change}"
+    return _role_of(credential.kind) or credential.kind
+
+
+def _role_of(kind: str) -> str:
+    return next((role for role, (suite_kind, _) in ROLES.items() if suite_kind == kind), "")
 
 
 def probe(case: Case, keys: s.Keys) -> s.Probe:
     """The request to send for a case; MissingKey when its role's key was not given."""
-    if case.credential == MASKED:
+    name = case.credential
+    if name == MASKED:
         roles = ", ".join(ROLES)
         raise MissingKey(f"the recorder did not know the key's role: put {roles} for {MASKED}")
-    credential = s.credential_for(kind_of(case), keys)
+    role, _, change = name.removeprefix(LOOK_ALIKE + "/").partition("/")
+    if name.startswith(LOOK_ALIKE + "/"):
+        kind, option = ROLES[role]
+        credential = s.look_alike_for(f"{kind}/{change}", keys)
+        missing = f"needs {option} with a key that has this look-alike"
+    elif name in ROLES:
+        kind, option = ROLES[name]
+        credential = s.credential_for(kind, keys)
+        missing = f"needs {option} (the case's credential is the {name} role)"
+    else:
+        credential = s.credential_for(name, keys)
+        missing = ""
     if credential is None:
-        option = ROLES[case.credential][1]
-        raise MissingKey(f"needs {option} (the case's credential is the {case.credential} role)")
-    return s.Probe(s.Payload(case.body, case.content_type, case.label), credential)
+        raise MissingKey(missing)
+    path = case.path if case.path != contract().path else None
+    return s.Probe(s.Payload(case.body, case.content_type, case.label), credential, path)

@@ -3,18 +3,24 @@
 A check looks at one call (a request, its response, the spec's verdict on the request,
 the credential sent) and returns None when the contract holds, or a message saying how
 it was broken. `applies` says which calls a check looks at. Two checks look at the whole
-run instead of one call: `unique_ids` and `status_code_coverage` (see runner.Recorder).
+run instead of one call: `unique_ids` and `status_code_coverage` (see findings.Findings).
+
+The contract requires only the spec's own path: a call to the document's heading path
+that is not served there is judged by the warnings alone (`client_warnings`, registered
+the same way, judge every call).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
+from urllib.parse import urlsplit
 
 from contract_tests.contract import JSON, Contract, parse_rfc3339
 from contract_tests.http import Request, Response
-from contract_tests.oracle import NOTHING, Verdict
+from contract_tests.oracle import NOTHING, Verdict, shown, shown_apart
 from contract_tests.strategies import ADMIN, NON_STAFF, TOKEN, UNAUTHENTICATED, Credential
 
 
@@ -43,6 +49,20 @@ class Call:
     def created(self) -> bool:
         return self.response.status == self.contract.success
 
+    @cached_property
+    def on_heading_path(self) -> bool:
+        """Sent to the document's heading path (`/api/contacts`), not the spec's own path."""
+        path = urlsplit(self.request.url).path
+        heading = self.contract.heading_path
+        return heading != self.contract.path and path.endswith(heading)
+
+    @property
+    def outside_contract(self) -> bool:
+        """Sent to the heading path and not served there (a redirect, 404 or 405): the
+        contract requires only its own path, so only the warnings judge such a call."""
+        status = self.response.status
+        return self.on_heading_path and (300 <= status < 400 or status in (404, 405))
+
 
 Run = Callable[[Call], str | None]
 Applies = Callable[[Call], bool]
@@ -61,14 +81,28 @@ class Check:
 CHECKS: list[Check] = []
 
 
+def register(
+    into: list[Check],
+    family: str,
+    description: str,
+    applies: Applies,
+    needs: tuple[str, ...] = (),
+) -> Callable[[Run], Run]:
+    """Add the decorated function to `into` as a rule named after it."""
+
+    def add(run: Run) -> Run:
+        into.append(Check(run.__name__, family, description, run, applies, needs))
+        return run
+
+    return add
+
+
 def check(
     family: str, description: str, applies: Applies, needs: tuple[str, ...] = ()
 ) -> Callable[[Run], Run]:
-    def register(run: Run) -> Run:
-        CHECKS.append(Check(run.__name__, family, description, run, applies, needs))
-        return run
-
-    return register
+    return register(
+        CHECKS, family, description, lambda call: not call.outside_contract and applies(call), needs
+    )
 
 
 def run_level(name: str, family: str, description: str, needs: tuple[str, ...] = ()) -> None:
@@ -85,11 +119,6 @@ def _documented(call: Call) -> bool:
 
 def _created(call: Call) -> bool:
     return call.verdict.valid is True and call.created and isinstance(call.json(), dict)
-
-
-def _short(value: Any, limit: int = 80) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit] + "…"
 
 
 # --- 1. conformance ----------------------------------------------------------------------
@@ -171,10 +200,11 @@ def echo(call: Call) -> str | None:
         if expected is NOTHING:
             continue
         if name not in body:
-            return f"{name!r} is missing from the {call.response.status} body"
+            return f"{shown(name)} is missing from the {call.response.status} body"
         if not _same(body[name], expected):
             how = "sent" if name in sent else "expected for an unsent field"
-            return f"{name!r} came back as {_short(body[name])}; {_short(expected)} was {how}"
+            got, wanted = shown_apart(body[name], expected)
+            return f"{shown(name)} came back as {got}; {wanted} was {how}"
     return None
 
 
@@ -191,13 +221,13 @@ def server_set_values(call: Call) -> str | None:
     for name in call.contract.id_fields:
         value = body.get(name, NOTHING)
         if type(value) is not int:
-            shown = _short(value) if value is not NOTHING else "missing"
-            return f"{name!r} is {shown}, not an integer"
+            what = shown(value) if value is not NOTHING else "missing"
+            return f"{shown(name)} is {what}, not an integer"
     for name, expected in call.contract.creation_values.items():
         if name not in body:
-            return f"{name!r} is missing"
+            return f"{shown(name)} is missing"
         if not _same(body[name], expected):
-            return f"{name!r} is {_short(body[name])} on creation, not {_short(expected)}"
+            return f"{shown(name)} is {shown(body[name])} on creation, not {shown(expected)}"
     return None
 
 
@@ -213,17 +243,17 @@ def timestamps(call: Call) -> str | None:
         value = body.get(name)
         instant = parse_rfc3339(value) if isinstance(value, str) else None
         if instant is None:
-            return f"{name!r} is {_short(value)}, not an RFC 3339 date-time with a time zone"
+            return f"{shown(name)} is {shown(value)}, not an RFC 3339 date-time with a time zone"
         instants[name] = instant
     if len(set(instants.values())) > 1:
-        shown = ", ".join(f"{n}={body[n]}" for n in instants)
-        return f"the timestamps differ on creation: {shown}"
+        stamps = ", ".join(f"{n}={body[n]}" for n in instants)
+        return f"the timestamps differ on creation: {stamps}"
     skew = call.clock_skew
     for name, instant in instants.items():
         at = instant.timestamp()
         if not call.sent_at - skew <= at <= call.received_at + skew:
             off = at - call.received_at if at > call.received_at else at - call.sent_at
-            return f"{name!r} is {off:+.0f} s from the tester's clock (allowed: {skew:g} s)"
+            return f"{shown(name)} is {off:+.0f} s from the tester's clock (allowed: {skew:g} s)"
     return None
 
 
@@ -255,7 +285,8 @@ def negative_data_rejection(call: Call) -> str | None:
 
 @check(
     "auth",
-    "no header, another scheme, no key or an unknown key get 401 with WWW-Authenticate",
+    "no header, another scheme, no key, an unknown key or one resembling a valid key get 401 "
+    "with WWW-Authenticate",
     lambda call: call.credential.kind in UNAUTHENTICATED and call.verdict.valid is True,
 )
 def authentication_required(call: Call) -> str | None:
@@ -318,10 +349,13 @@ def by_name() -> dict[str, Check]:
     return {c.name: c for c in CHECKS}
 
 
-def evaluate(call: Call) -> tuple[list[Check], list[tuple[Check, str]]]:
-    """The per-call checks that apply to this call, and those that fail with their messages."""
+def evaluate(
+    call: Call, rules: list[Check] = CHECKS
+) -> tuple[list[Check], list[tuple[Check, str]]]:
+    """The per-call rules (the checks, or the warnings) that apply to this call, and those
+    that fail with their messages."""
     applied, failed = [], []
-    for c in CHECKS:
+    for c in rules:
         if c.run is not None and c.applies(call):
             applied.append(c)
             message = c.run(call)

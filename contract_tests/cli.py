@@ -2,8 +2,8 @@
 
 `contacts-contract proxy ...` runs the validating proxy instead (contract_tests.proxy.cli).
 
-Exit codes: 0 the contract holds; 1 violations found; 2 usage or configuration error;
-3 target unreachable.
+Exit codes: 0 the contract holds; 1 violations found (or, with --warnings-as-errors, a
+warning raised); 2 usage or configuration error; 3 target unreachable; 4 internal error.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import NoReturn, TextIO
 from contract_tests import __version__
 from contract_tests.config import ENV_PREFIX, OPTIONS, Config, ConfigError, build
 from contract_tests.http import TargetLost, TargetUnreachable
-from contract_tests.report import terminal, write
+from contract_tests.report import console, from_outcome, write
 from contract_tests.runner import Progress, run
 
 OK, VIOLATIONS, USAGE, UNREACHABLE, INTERNAL_ERROR = 0, 1, 2, 3, 4
@@ -144,9 +144,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         raise SystemExit(INTERNAL_ERROR) from None
     if isinstance(progress, TerminalProgress):
         progress.clear()
-    print(terminal(outcome))
+    report = from_outcome(outcome)
+    print(console(report, config.report))
     try:
-        write(outcome, config.junit_xml, config.report)
+        write(report, config.junit_xml, config.report)
     except OSError as error:
         print(f"{PROG}: error: cannot write {error.filename}: {error.strerror}", file=sys.stderr)
         raise SystemExit(USAGE) from None

@@ -32,6 +32,8 @@ class Config:
     clock_skew: float = 300.0
     show_token: bool = False
     insecure: bool = False
+    max_time: float | None = None
+    warnings_as_errors: bool = False
 
     @property
     def embedded(self) -> bool:
@@ -64,6 +66,13 @@ def _seconds(value: str) -> float:
     number = float(value)
     if not 0 < number <= 3600:
         raise ValueError(f"{value} must be more than 0 and at most 3600")
+    return number
+
+
+def _budget(value: str) -> float:
+    number = float(value)
+    if not 0 < number <= 86400:
+        raise ValueError(f"{value} must be more than 0 and at most 86400")
     return number
 
 
@@ -138,6 +147,13 @@ OPTIONS = (
         "non-staff-token", _key, "a key of an account without permission, for the 403 checks", "KEY"
     ),
     Option("max-examples", _positive_int, "examples per generated phase (default 300)", "N"),
+    Option(
+        "max-time",
+        _budget,
+        "a time budget in seconds: the fixed examples always run, the generated phases "
+        "share what is left and stop when it is spent (default: no budget)",
+        "SECONDS",
+    ),
     Option("seed", _seed, "the random seed; the same seed replays a run exactly", "N"),
     Option("workers", _workers, "generated phases run at once (default 2)", "N"),
     Option(
@@ -164,6 +180,12 @@ OPTIONS = (
         "insecure",
         _flag,
         "do not verify the target's TLS certificate (a staging server with a self-signed one)",
+        flag=True,
+    ),
+    Option(
+        "warnings-as-errors",
+        _flag,
+        "fail the run (exit code 1) when a warning is raised, not only when a check fails",
         flag=True,
     ),
 )

@@ -114,6 +114,11 @@ class Contract:
         self.descriptions = {status: r.description for status, r in op.responses.items()}
         self.max_body_bytes = op.max_body_bytes
         self.auth_header = op.auth_header
+        # The path as the document's heading writes it, `POST /api/contacts`: clients that
+        # follow the document send their requests there.
+        self.heading_path = op.path.rstrip("/")
+        # The scheme a 401's WWW-Authenticate names, as the spec documents it.
+        self.challenge_scheme = op.responses[401].headers.get("WWW-Authenticate", "")
         self._response_validators = {
             status: _validator(json.dumps(r.schema, sort_keys=True))
             for status, r in op.responses.items()
@@ -138,7 +143,7 @@ class Contract:
         for f in self.fields.values():
             value = body.get(f.name)
             if f.is_email and isinstance(value, str) and value and not plain_email(value):
-                return f"{f.name} {value!r}: validators of format: email disagree on it"
+                return f"{f.name} {json.dumps(value)}: validators of format: email disagree on it"
         return None
 
     def body_errors(self, body: Any) -> list[str]:

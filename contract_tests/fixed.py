@@ -1,6 +1,7 @@
 """The fixed examples every run sends, whatever its budget: the spec's own request
 examples, then one request per rule of the spec (each field at its limits, with Unicode,
-with surrounding whitespace; then one defect at a time), and a body over the size limit.
+with surrounding whitespace; then one defect at a time), the text users type (every
+sample of `strategies.TYPED_TEXT`), and a body over the size limit.
 
 Failures among them are reported as sent: they are built minimal, on the spec's
 smallest example, so there is nothing to shrink.
@@ -14,6 +15,7 @@ from typing import Any
 from contract_tests.contract import JSON, Contract
 from contract_tests.strategies import (
     MALFORMED,
+    TYPED_TEXT,
     WRONG_CONTENT_TYPES,
     Payload,
     as_json,
@@ -95,5 +97,26 @@ def boundary_payloads(contract: Contract) -> list[Payload]:
         add(other, f"a JSON {json_type(other)}, not an object")
     out += [Payload(malformed(base, how, 3), JSON, f"malformed JSON ({how})") for how in MALFORMED]
     out += [wrong_content_type(base, ct) for ct in WRONG_CONTENT_TYPES]
+    out += typed_text_payloads(contract, base)
     out.append(oversized(contract))
+    return out
+
+
+def typed_text_payloads(contract: Contract, base: dict[str, Any]) -> list[Payload]:
+    """Every sample of the text users type, each whole in a field of its own (a backend that
+    mangles "007" may leave "007 x" alone): a family's samples share as few requests as the
+    fields allow."""
+    out = []
+    for family, samples in TYPED_TEXT.items():
+        pending = list(samples)
+        while pending:
+            body = dict(base)
+            for f in contract.fields.values():
+                value = next((v for v in pending if f.accepts(v)), None)
+                if value is not None:
+                    body[f.name] = value
+                    pending.remove(value)
+            if body == base:
+                break  # no field takes what is left
+            out.append(Payload(as_json(body), JSON, f"text users type: {family}"))
     return out

@@ -7,6 +7,7 @@ body that happens to be valid is valid, and must be created.
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,16 +43,53 @@ def _has_surrogate(value: Any) -> bool:
 NOTHING = object()
 
 
+def _escape(char: str) -> str:
+    code = ord(char)
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # JSON spells a character outside the BMP as a surrogate pair
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def _invisible(char: str) -> bool:
+    """Characters a reader cannot see or tell apart: controls, format characters (zero
+    width, bidi), combining marks, separators other than the plain space."""
+    category = unicodedata.category(char)
+    return category[0] in "CM" or category in ("Zl", "Zp") or (category == "Zs" and char != " ")
+
+
+def shown(value: Any, limit: int = 80, ascii_only: bool = False) -> str:
+    """A value as JSON, as the wire has it (`true`, `null`), invisible characters escaped
+    (`"a\\u200bb"`), cut to `limit` characters."""
+    try:
+        text = json.dumps(value, ensure_ascii=ascii_only)
+    except (TypeError, ValueError):
+        text = str(value)
+    text = "".join(_escape(c) if _invisible(c) else c for c in text)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def shown_apart(a: Any, b: Any) -> tuple[str, str]:
+    """Two values that differ, shown so that the difference is visible: escaped to ASCII
+    when they would look the same (a composed and a decomposed accent, say)."""
+    first, second = shown(a), shown(b)
+    if unicodedata.normalize("NFKC", first) == unicodedata.normalize("NFKC", second):
+        return shown(a, ascii_only=True), shown(b, ascii_only=True)
+    return first, second
+
+
 @dataclass(frozen=True)
 class Verdict:
     """`valid`: True when the spec accepts the body, False when it rejects it, None when
     the spec leaves it open (then only conformance is checked). `expected`: the statuses
-    a rejection may use. `body`: the parsed JSON, or NOTHING."""
+    a rejection may use. `body`: the parsed JSON, or NOTHING. `fields`: the contract's
+    fields an invalid body gets wrong (missing, or a value their schema refuses)."""
 
     valid: bool | None
     expected: frozenset[int]
     reason: str
     body: Any = NOTHING
+    fields: frozenset[str] = frozenset()
 
 
 def judge(payload: Payload, contract: Contract) -> Verdict:
@@ -78,8 +116,18 @@ def judge(payload: Payload, contract: Contract) -> Verdict:
         return Verdict(None, frozenset(), "a lone surrogate, which is not Unicode text", body)
     errors = contract.body_errors(body)
     if errors:
-        return Verdict(False, frozenset({400}), "; ".join(errors[:3]), body)
+        return Verdict(False, frozenset({400}), "; ".join(errors[:3]), body, _wrong(body, contract))
     question = contract.open_question(body)
     if question is not None:
         return Verdict(None, frozenset(), question, body)
     return Verdict(True, frozenset({contract.success}), "valid", body)
+
+
+def _wrong(body: Any, contract: Contract) -> frozenset[str]:
+    if not isinstance(body, dict):
+        return frozenset()
+    return frozenset(
+        f.name
+        for f in contract.fields.values()
+        if (f.name in body and not f.accepts(body[f.name])) or (f.required and f.name not in body)
+    )

@@ -1,10 +1,13 @@
-"""The pytest plugin: `pytest --pyargs contract_tests --base-url URL --token KEY`, and
-`pytest --base-url URL --token KEY contract-cases/` for case files.
+"""The pytest plugin: `pytest --pyargs contract_tests --base-url URL --token KEY`.
 
 Registered through the `pytest11` entry point, so it is there in any directory once the
-package is installed. It adds options and fixtures; the suite runs when its test
+package is installed. It only adds options and fixtures; the suite runs when its test
 module (`contract_tests/test_contract.py`, one test per check) is collected. pytest's
 own `--junit-xml` then gives one test case per check.
+
+A warning the run raises is a pytest warning (`ContractWarning`, in pytest's warnings
+summary) and a property of pytest's JUnit test suite; with --warnings-as-errors, the
+session fails on it.
 
 It also collects case files (see `mock_server.cases`): one test per case, named by its
 label, sent to the same target with the same options. A `*.jsonl` file is read as case
@@ -14,8 +17,9 @@ a `credential` (so unrelated JSON Lines files in a project are left alone).
 
 from __future__ import annotations
 
+import warnings
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -23,13 +27,16 @@ from typing import Any
 import pytest
 
 from contract_tests import cases
+from contract_tests.client_warnings import ContractWarning
 from contract_tests.config import OPTIONS, Config, ConfigError, build
+from contract_tests.findings import Failure
 from contract_tests.http import TargetLost, TargetUnreachable
-from contract_tests.report import case_text, key_secrets, terminal, write
-from contract_tests.runner import Failure, Outcome, Runner, run, target
+from contract_tests.report import Report, case_text, console, from_outcome, key_secrets, write
+from contract_tests.runner import Outcome, Runner, run, target
 from mock_server.cases import SUFFIX, Case, CaseError, is_case_file
 
 OUTCOME = pytest.StashKey[Outcome]()
+REPORT = pytest.StashKey[Report]()
 CASE_TARGET = pytest.StashKey["CaseTarget"]()
 PREFIX = "contract_"
 CASES_PHASE = "cases"
@@ -82,16 +89,38 @@ def contract_outcome(request: pytest.FixtureRequest) -> Outcome:
         outcome = run(settings)
     except (TargetUnreachable, TargetLost) as error:
         pytest.exit(f"contacts-contract: {error}", returncode=3)
+    report = from_outcome(outcome)
     config.stash[OUTCOME] = outcome
-    write(outcome, None, settings.report)
+    config.stash[REPORT] = report
+    write(report, None, settings.report)
+    record = _suite_property(request)
+    for group in report.raised:
+        message = f"{group.name}: {group.examples[0].message} ({group.counted('warning')})"
+        record(f"warning {group.name}", message)
+        warnings.warn(ContractWarning(message), stacklevel=1)
     return outcome
 
 
+def _suite_property(request: pytest.FixtureRequest) -> Callable[[str, object], None]:
+    """pytest's record_testsuite_property; a no-op when its junitxml plugin is disabled."""
+    try:
+        record: Callable[[str, object], None] = request.getfixturevalue("record_testsuite_property")
+    except pytest.FixtureLookupError:
+        return lambda name, value: None
+    return record
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    report = session.config.stash.get(REPORT, None)
+    if report is not None and report.raised and report.warnings_fail:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    outcome = config.stash.get(OUTCOME, None)
-    if outcome is not None:
+    report = config.stash.get(REPORT, None)
+    if report is not None:
         terminalreporter.section("contacts-contract")
-        terminalreporter.write_line(terminal(outcome))
+        terminalreporter.write_line(console(report, config.getoption(PREFIX + "report")))
 
 
 # --- case files ---------------------------------------------------------------------------
@@ -185,7 +214,7 @@ class CaseTarget:
         self.runner = Runner(settings, base_url, self.keys)
         self._stack.callback(self.runner.client.close)
         try:
-            self.runner.client.probe(self.runner.url)
+            self.runner.client.probe(base_url + self.runner.contract.path)
         except TargetUnreachable as error:
             pytest.exit(f"contacts-contract: {error}", returncode=3)
 

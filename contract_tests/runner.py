@@ -3,23 +3,26 @@
 Each generated phase is one Hypothesis test: it draws requests, sends them, runs the
 checks on every answer and raises when a check fails. Hypothesis then shrinks every
 distinct failure (a distinct set of failing checks) to a minimal request, which is what
-the report shows. The run-level checks (unique ids, status-code coverage) are judged by
-the Recorder over every call of the run.
+the report shows. Every call is judged and counted by `findings.Findings`, which also
+judges the run-level checks (unique ids, status-code coverage) and the warnings.
+
+With a time budget (`--max-time`), the fixed examples always run whole; the generated
+phases share what is left, each stopping cleanly when its share is spent: what it found
+by then is reported, its smallest failing request for each failure.
 """
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 import time
-from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from http import HTTPStatus
-from typing import Any
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from hypothesis import strategies as st
@@ -27,53 +30,50 @@ from hypothesis.errors import FlakyFailure
 
 from contract_tests import fixed
 from contract_tests import strategies as s
-from contract_tests.checks import CHECKS, Call, Check, evaluate
+from contract_tests.checks import Call
 from contract_tests.config import Config
 from contract_tests.contract import JSON, Contract, contract
+from contract_tests.findings import (
+    FAILED,
+    NOT_RUN,
+    PASSED,
+    WARNED,
+    Failure,
+    Findings,
+    Result,
+)
 from contract_tests.http import (
     Client,
     Request,
-    Response,
     TargetLost,
     TransportError,
 )
 from contract_tests.oracle import Verdict, judge
 from contract_tests.strategies import Keys
 
-PASSED, FAILED, NOT_RUN = "passed", "failed", "not run"
+__all__ = ["FAILED", "FIXED", "NOT_RUN", "PASSED", "WARNED", "Keys", "Outcome", "Runner", "run"]
+
 FIXED = "fixed examples"
 
-
-@dataclass
-class Failure:
-    """One way a check failed: the request (minimal when Hypothesis shrank it) and answer."""
-
-    check: str
-    message: str
-    request: Request | None
-    response: Response | None
-    label: str
-    credential: str
-    phase: str
-    minimal: bool
-    flaky: bool = False
-
-    @property
-    def size(self) -> int:
-        return len(self.request.body) if self.request is not None else 0
+# How a phase ended.
+DONE, OUT_OF_TIME, NO_TIME_LEFT, STOPPED = (
+    "done",
+    "stopped by the time budget",
+    "not run: no time left",
+    "stopped",
+)
 
 
 @dataclass
-class Result:
-    check: Check
-    state: str
-    runs: int
-    failures: list[Failure] = field(default_factory=list)
-    note: str = ""
+class PhaseRun:
+    """How one phase went: requests sent, seconds taken, the share of a time budget it
+    was given (None: no budget), and how it ended."""
 
-    @property
-    def name(self) -> str:
-        return self.check.name
+    name: str
+    requests: int = 0
+    seconds: float = 0.0
+    budget: float | None = None
+    end: str = ""
 
 
 @dataclass
@@ -83,24 +83,30 @@ class Outcome:
     embedded: bool
     seed: int
     results: list[Result]
+    warnings: list[Result]
     statuses: dict[int, int]
     documented: tuple[int, ...]
     required: tuple[int, ...]
-    phases: dict[str, int]
+    phases: dict[str, PhaseRun]
     requests: int
     duration: float
     keys: Keys
 
     @property
     def ok(self) -> bool:
-        return all(r.state != FAILED for r in self.results)
+        """The run passes: no check failed (and, with --warnings-as-errors, no warning)."""
+        return not self.failed and not (self.config.warnings_as_errors and self.warned)
 
     @property
     def failed(self) -> list[Result]:
         return [r for r in self.results if r.state == FAILED]
 
+    @property
+    def warned(self) -> list[Result]:
+        return [r for r in self.warnings if r.state == WARNED]
+
     def result(self, name: str) -> Result:
-        return next(r for r in self.results if r.name == name)
+        return next(r for r in [*self.results, *self.warnings] if r.name == name)
 
 
 class CheckFailed(Exception):
@@ -114,6 +120,11 @@ class CheckFailed(Exception):
         self.failure = failure
 
 
+class TimeUp(BaseException):
+    """A phase's share of the time budget is spent. A BaseException, like TargetLost, so
+    that Hypothesis stops at once instead of taking it for a failing example."""
+
+
 @cache
 def failure_type(check: str) -> type[CheckFailed]:
     return type(f"CheckFailed[{check}]", (CheckFailed,), {"check": check})
@@ -125,75 +136,6 @@ def _flatten(error: BaseException, flaky: bool = False) -> Iterator[tuple[CheckF
     elif isinstance(error, BaseExceptionGroup):
         for inner in error.exceptions:
             yield from _flatten(inner, flaky or isinstance(error, FlakyFailure))
-
-
-class Recorder:
-    """Everything the run saw: how often each check ran, the statuses, the ids, failures."""
-
-    def __init__(self, contract: Contract, max_ids: int | None = None) -> None:
-        self.contract = contract
-        self.runs: Counter[str] = Counter()
-        self.statuses: Counter[int] = Counter()
-        self.phases: Counter[str] = Counter()
-        self.failures: dict[str, list[Failure]] = {}
-        # The ids seen, oldest first; beyond max_ids (a long-lived recorder, the proxy's)
-        # the oldest are forgotten.
-        self._ids: OrderedDict[Any, None] = OrderedDict()
-        self._max_ids = max_ids
-        self._lock = threading.Lock()
-
-    def observe(self, call: Call, applied: list[Check], phase: str) -> None:
-        with self._lock:
-            self.phases[phase] += 1
-            self.statuses[call.response.status] += 1
-            self.runs.update(c.name for c in applied)
-            if call.created:
-                self._remember_ids(call, phase)
-
-    def _remember_ids(self, call: Call, phase: str) -> None:
-        body = call.json()
-        if not isinstance(body, dict):
-            return
-        for name in self.contract.id_fields:
-            value = body.get(name)
-            try:
-                key = (name, value if not isinstance(value, list | dict) else repr(value))
-                hash(key)
-            except TypeError:
-                continue
-            self.runs["unique_ids"] += 1
-            if key not in self._ids:
-                self._ids[key] = None
-                if self._max_ids is not None and len(self._ids) > self._max_ids:
-                    self._ids.popitem(last=False)
-                continue
-            message = f"{name} {value!r} was given to two contacts"
-            self._add(failure_from(call, "unique_ids", message, phase, minimal=False))
-
-    def add(self, failure: Failure) -> None:
-        with self._lock:
-            self._add(failure)
-
-    def _add(self, failure: Failure) -> None:
-        self.failures.setdefault(failure.check, []).append(failure)
-
-    def unanswered(self, phase: str) -> None:
-        with self._lock:
-            self.phases[phase] += 1
-            self.runs["not_a_server_error"] += 1
-
-
-def failure_from(call: Call, check: str, message: str, phase: str, minimal: bool) -> Failure:
-    return Failure(
-        check=check,
-        message=message,
-        request=call.request,
-        response=call.response,
-        label=call.label,
-        credential=call.credential.label,
-        phase=phase,
-        minimal=minimal,
-    )
 
 
 Progress = Callable[[str, str, int], None]
@@ -210,11 +152,10 @@ class Runner:
         self.config = config
         self.contract = contract()
         self.base_url = base_url
-        self.url = base_url + self.contract.path
         self.keys = keys
         self.progress = progress
         self.client = Client(config.request_timeout, config.rate_limit, verify=not config.insecure)
-        self.recorder = Recorder(self.contract)
+        self.findings = Findings(self.contract)
         self.seed = config.seed if config.seed is not None else random.randrange(2**32)
         self._stop = threading.Event()
         # Workers overlap only while they wait for the target. Everything else (Hypothesis,
@@ -222,11 +163,19 @@ class Runner:
         # which Hypothesis calls while building filtered strategies, is not thread-safe
         # ("AST constructor recursion depth mismatch"), and the GIL would serialize it anyway.
         self._turn = threading.Lock()
-        self.phase_order = [FIXED]
+        self.phases: dict[str, PhaseRun] = {FIXED: PhaseRun(FIXED)}
+        self.deadline: float | None = None
+        self._waiting_phases = 0
+        self._budget_lock = threading.Lock()
+        # Per generated phase, its smallest failing request for each distinct failure: what
+        # is reported when the time budget stops the phase before Hypothesis has shrunk.
+        self._smallest: dict[str, dict[tuple[str, str, str], Failure]] = {}
         main = s.credential(s.TOKEN, keys.token)
         self.main = main
         self.allowed = [main] + ([s.credential(s.ADMIN, keys.admin)] if keys.admin else [])
         self.others = [s.credential(s.NON_STAFF, keys.non_staff)] if keys.non_staff else []
+        known = frozenset(keys.by_kind().values())
+        self.look_alikes = s.look_alike_credentials(keys.by_kind(), known)
 
     # --- sending ---------------------------------------------------------------------------
 
@@ -236,15 +185,16 @@ class Runner:
             headers.append((self.contract.auth_header, probe.credential.header))
         if probe.payload.content_type is not None:
             headers.append(("Content-Type", probe.payload.content_type))
-        request = Request(self.contract.method, self.url, tuple(headers), probe.payload.body)
+        url = self.base_url + (probe.path or self.contract.path)
+        request = Request(self.contract.method, url, tuple(headers), probe.payload.body)
         try:
             with self._waiting():
                 exchange = self.client.send(request)
         except TransportError as error:
-            self.recorder.unanswered(phase)
+            self.findings.unanswered(phase)
             raise _Unanswered(str(error), request, probe) from None
         verdict: Verdict = judge(probe.payload, self.contract)
-        call = Call(
+        return Call(
             request=exchange.request,
             response=exchange.response,
             sent_at=exchange.sent_at,
@@ -255,7 +205,6 @@ class Runner:
             contract=self.contract,
             clock_skew=self.config.clock_skew,
         )
-        return call
 
     @contextmanager
     def _waiting(self) -> Iterator[None]:
@@ -278,47 +227,58 @@ class Runner:
         try:
             call = self.send(probe, phase)
         except _Unanswered as error:
-            failure = Failure(
-                "not_a_server_error",
-                f"no response: {error.reason}",
-                error.request,
-                None,
-                probe.payload.label,
-                probe.credential.label,
-                phase,
-                minimal=False,
-            )
-            return [failure_type("not_a_server_error")(failure.message, failure)]
-        applied, failed = evaluate(call)
-        self.recorder.observe(call, applied, phase)
-        self.progress("tick", phase, self.recorder.phases[phase])
-        return [
-            failure_type(c.name)(message, failure_from(call, c.name, message, phase, minimal=False))
-            for c, message in failed
-        ]
+            failures = [
+                Failure(
+                    "not_a_server_error",
+                    f"no response: {error.reason}",
+                    error.request,
+                    None,
+                    probe.payload.label,
+                    probe.credential.label,
+                    phase,
+                    minimal=False,
+                )
+            ]
+        else:
+            failures = self.findings.judge(call, phase)
+            self.progress("tick", phase, self.findings.phases[phase])
+        smallest = self._smallest.get(phase)
+        if smallest is not None:
+            for failure in failures:
+                known = smallest.get(failure.kind)
+                if known is None or failure.size < known.size:
+                    smallest[failure.kind] = failure
+        return [failure_type(f.check)(f.message, f) for f in failures]
 
     # --- phases --------------------------------------------------------------------------
 
     def fixed_probes(self) -> list[s.Probe]:
-        """Requests every run sends: one per rule of the spec, and the whole auth matrix."""
+        """Requests every run sends: one per rule of the spec, the whole auth matrix (keys
+        that resemble the valid ones included), and the document's heading path."""
         c = self.contract
         probes = [s.Probe(p, self.main) for p in fixed.boundary_payloads(c)]
         document = fixed.example_payloads(c)[0]
         empty = s.Payload(s.as_json({}), JSON, "an empty object")
-        credentials = [s.credential_for(kind, self.keys) for kind in s.UNAUTHENTICATED]
+        credentials = [
+            s.credential_for(kind, self.keys) for kind in s.UNAUTHENTICATED if kind != s.LOOK_ALIKE
+        ]
         for cred in [*filter(None, credentials), *self.allowed[1:], *self.others]:
             probes += [s.Probe(document, cred), s.Probe(empty, cred)]
+        probes += [s.Probe(document, alike) for alike in self.look_alikes]
+        if c.heading_path != c.path:
+            probes.append(s.Probe(document, self.main, path=c.heading_path))
         return probes
 
     def generated_phases(self) -> list[tuple[str, st.SearchStrategy[s.Probe]]]:
         c = self.contract
-        known = frozenset(k for k in (self.keys.token, self.keys.admin, self.keys.non_staff) if k)
+        known = frozenset(self.keys.by_kind().values())
 
         def main(payloads: st.SearchStrategy[s.Payload]) -> st.SearchStrategy[s.Probe]:
             return payloads.map(lambda p: s.Probe(p, self.main))
 
         credentials = s.either(
-            s.unauthenticated(self.keys.token, known), st.sampled_from(self.allowed + self.others)
+            s.unauthenticated(self.keys.token, known, self.look_alikes),
+            st.sampled_from(self.allowed + self.others),
         )
         bodies = s.either(s.valid_payloads(c), s.invalid_payloads(c))
         # Slowest first (Schemathesis' negative bodies cost the most to generate), so that
@@ -333,16 +293,39 @@ class Runner:
 
     def run_fixed(self) -> None:
         self.progress("start", FIXED, 0)
+        started = time.monotonic()
         with self._turn:
             for probe in self.fixed_probes():
                 for error in self.attempt(probe, FIXED):
-                    self.recorder.add(error.failure)
-        self.progress("done", FIXED, self.recorder.phases[FIXED])
+                    self.findings.add(error.failure)
+        self._ended(FIXED, started, DONE)
+        self.progress("done", FIXED, self.findings.phases[FIXED])
 
-    def explore(self, phase: str, strategy: st.SearchStrategy[s.Probe]) -> None:
+    def _budget(self, workers: int) -> float | None:
+        """The seconds a phase starting now may take: what is left of the budget, shared
+        with the phases not started yet (the workers run them side by side)."""
+        if self.deadline is None:
+            return None
+        with self._budget_lock:
+            rounds = math.ceil(self._waiting_phases / workers)
+            self._waiting_phases -= 1
+        return max(0.0, (self.deadline - time.monotonic()) / rounds)
+
+    def explore(self, phase: str, strategy: st.SearchStrategy[s.Probe], workers: int = 1) -> None:
+        budget = self._budget(workers)
+        started = time.monotonic()
+        self.phases[phase] = PhaseRun(phase, budget=budget)
+        if budget is not None and budget <= 0:
+            self._ended(phase, started, NO_TIME_LEFT)
+            return
         self.progress("start", phase, 0)
+        until = started + budget if budget is not None else math.inf
+        if budget is not None:
+            self._smallest[phase] = {}
 
         def test(probe: s.Probe) -> None:
+            if time.monotonic() >= until:
+                raise TimeUp()
             errors = self.attempt(probe, phase)
             if errors:
                 raise ExceptionGroup(phase, errors)
@@ -360,12 +343,19 @@ class Runner:
             print_blob=False,
         )(wrapped)
         wrapped = seed(self.seed)(wrapped)
+        end = DONE
         try:
             with self._turn:
                 wrapped()
         except TargetLost:
             self._stop.set()
+            end = STOPPED
             raise
+        except TimeUp:
+            end = OUT_OF_TIME
+            for failure in self._smallest[phase].values():
+                failure.cut_short = True
+                self.findings.add(failure)
         except Exception as error:
             found = list(_flatten(error))
             if not found:
@@ -373,83 +363,63 @@ class Runner:
             for failed, flaky in found:
                 failed.failure.minimal = True
                 failed.failure.flaky = flaky
-                self.recorder.add(failed.failure)
+                self.findings.add(failed.failure)
         finally:
-            self.progress("done", phase, self.recorder.phases[phase])
+            self._ended(phase, started, end)
+            self.progress("done", phase, self.findings.phases[phase])
+
+    def _ended(self, phase: str, started: float, end: str) -> None:
+        record = self.phases[phase]
+        record.requests = self.findings.phases[phase]
+        record.seconds = time.monotonic() - started
+        record.end = end
 
     # --- the run -------------------------------------------------------------------------
 
     def run(self) -> Outcome:
         started = time.monotonic()
-        self.client.probe(self.url)
+        if self.config.max_time is not None:
+            self.deadline = started + self.config.max_time
+        self.client.probe(self.base_url + self.contract.path)
         try:
             self.run_fixed()
             phases = self.generated_phases()
-            self.phase_order = [FIXED, *(name for name, _ in phases)]
-            with ThreadPoolExecutor(self.config.workers, thread_name_prefix="phase") as pool:
-                futures = [pool.submit(self.explore, name, strategy) for name, strategy in phases]
+            workers = min(self.config.workers, len(phases))
+            self._waiting_phases = len(phases)
+            with ThreadPoolExecutor(workers, thread_name_prefix="phase") as pool:
+                futures = [
+                    pool.submit(self.explore, name, strategy, workers) for name, strategy in phases
+                ]
                 try:
                     for future in futures:
                         future.result()
                 except BaseException:
                     self._stop.set()  # the other workers stop at their next request
                     raise
+            self.phases = {FIXED: self.phases[FIXED], **{n: self.phases[n] for n, _ in phases}}
         finally:
             self.client.close()
         return self.outcome(time.monotonic() - started)
 
     def outcome(self, duration: float) -> Outcome:
-        rec = self.recorder
+        f = self.findings
         documented = self.contract.statuses
         wanted = [self.contract.success, HTTPStatus.BAD_REQUEST, HTTPStatus.UNAUTHORIZED]
         if self.keys.non_staff:
             wanted.append(HTTPStatus.FORBIDDEN)
         required = tuple(sorted(int(code) for code in wanted if int(code) in documented))
-        missing = [code for code in required if not rec.statuses[code]]
-        if missing:
-            shown = ", ".join(str(code) for code in missing)
-            rec.add(
-                Failure(
-                    "status_code_coverage",
-                    f"never observed: {shown}",
-                    None,
-                    None,
-                    "",
-                    "",
-                    "the whole run",
-                    minimal=False,
-                )
-            )
-        rec.runs["status_code_coverage"] = sum(rec.statuses.values())
-        options = {
-            "admin_token": self.keys.admin,
-            "non_staff_token": self.keys.non_staff,
-        }
-        results = []
-        for check in CHECKS:
-            failures = sorted(
-                rec.failures.get(check.name, []), key=lambda f: (f.size, not f.minimal)
-            )
-            lacking = [o for o in check.needs if not options.get(o)]
-            if lacking:
-                flags = ", ".join("--" + o.replace("_", "-") for o in lacking)
-                results.append(Result(check, NOT_RUN, 0, note=f"needs {flags}"))
-            elif failures:
-                results.append(Result(check, FAILED, rec.runs[check.name], failures))
-            elif rec.runs[check.name] == 0:
-                results.append(Result(check, NOT_RUN, 0, note="no request it applies to was sent"))
-            else:
-                results.append(Result(check, PASSED, rec.runs[check.name]))
+        options = {"admin_token": self.keys.admin, "non_staff_token": self.keys.non_staff}
         return Outcome(
             config=self.config,
             target=self.base_url,
             embedded=self.config.embedded,
             seed=self.seed,
-            results=results,
-            statuses=dict(sorted(rec.statuses.items())),
+            results=f.results(options, required),
+            warnings=f.warning_results(),
+            statuses=dict(sorted(f.statuses.items())),
             documented=documented,
             required=required,
-            phases={name: rec.phases[name] for name in self.phase_order},
+            phases=self.phases,
             requests=self.client.sent,
             duration=duration,
             keys=self.keys,

@@ -1,10 +1,11 @@
 """Hypothesis strategies for what Schemathesis does not generate on its own.
 
 Valid bodies: every subset of the optional fields, any Unicode, surrounding whitespace,
-lengths at the spec's limits. Invalid requests: one defect each (a missing or blank
-required field, a wrong type, null, an overlong string, a bad email, an unknown
-property, JSON that is not an object, malformed JSON, a wrong content type).
-Credentials: the ways a request can fail authentication.
+lengths at the spec's limits, and the text real users type and backends mangle
+(`TYPED_TEXT`). Invalid requests: one defect each (a missing or blank required field, a
+wrong type, null, an overlong string, a bad email, an unknown property, JSON that is not
+an object, malformed JSON, a wrong content type). Credentials: the ways a request can
+fail authentication, keys that resemble a valid key among them (`look_alikes`).
 
 Every strategy is built from the spec's fields and limits; none names a field. Whether
 a generated request is valid is decided later, by the spec's schema (see `oracle`), never
@@ -31,11 +32,14 @@ from mock_server.spec import load_spec
 
 @dataclass(frozen=True)
 class Credential:
-    """What goes in the Authorization header (None: no header), and what it stands for."""
+    """What goes in the Authorization header (None: no header), and what it stands for.
+    `variant`: for a look-alike, the kind of the key it resembles and how it differs
+    (`token/last-dropped`), so that a case can name it."""
 
     kind: str
     header: str | None
     label: str
+    variant: str = ""
 
 
 @dataclass(frozen=True)
@@ -49,10 +53,11 @@ class Payload:
 
 @dataclass(frozen=True)
 class Probe:
-    """One request to send: a payload with a credential."""
+    """One request to send: a payload with a credential, to the spec's path (or another)."""
 
     payload: Payload
     credential: Credential
+    path: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,19 +68,25 @@ class Keys:
     admin: str | None = None
     non_staff: str | None = None
 
+    def by_kind(self) -> dict[str, str]:
+        """The keys given, by the credential kind they stand for."""
+        kinds = ((TOKEN, self.token), (ADMIN, self.admin), (NON_STAFF, self.non_staff))
+        return {kind: key for kind, key in kinds if key}
+
 
 # Credential kinds. The allowed ones carry a key given on the command line.
 TOKEN, ADMIN, NON_STAFF = "token", "admin", "non-staff"
 # The ways to fail authentication are named as in the case format, so that a failure's
-# credential is kept in a case as it is.
-NO_HEADER, OTHER_SCHEME, NO_KEY, UNKNOWN_KEY, SPACES = (
+# credential is kept in a case as it is (a look-alike, with its variant).
+NO_HEADER, OTHER_SCHEME, NO_KEY, UNKNOWN_KEY, SPACES, LOOK_ALIKE = (
     cases.NONE,
     cases.BEARER,
     cases.NO_KEY,
     cases.UNKNOWN_KEY,
     cases.KEY_WITH_SPACES,
+    cases.LOOK_ALIKE,
 )
-UNAUTHENTICATED = (NO_HEADER, OTHER_SCHEME, NO_KEY, UNKNOWN_KEY, SPACES)
+UNAUTHENTICATED = (NO_HEADER, OTHER_SCHEME, NO_KEY, UNKNOWN_KEY, SPACES, LOOK_ALIKE)
 SCHEME = "Token"
 # The key sent as "a key that belongs to no account" in fixed requests.
 MADE_UP_KEY = "unknown-key"
@@ -100,7 +111,8 @@ def credential(kind: str, key: str | None = None) -> Credential:
 
 
 def credential_for(kind: str, keys: Keys) -> Credential | None:
-    """The credential of a kind with the keys given; None when it needs a key not given.
+    """The credential of a kind with the keys given (not a look-alike: see
+    `look_alike_for`); None when it needs a key not given.
 
     Bad credentials are built on made-up keys, and another scheme on --token's key.
     """
@@ -111,8 +123,125 @@ def credential_for(kind: str, keys: Keys) -> Credential | None:
     return credential(kind, keys.token if kind == OTHER_SCHEME else MADE_UP_KEY)
 
 
-def unauthenticated(token: str, known: frozenset[str]) -> st.SearchStrategy[Credential]:
-    """Credentials that must get 401: no header, another scheme, no key, an unknown key."""
+@dataclass(frozen=True)
+class LookAlike:
+    """A key made from a valid key, close enough to fool a careless look-up."""
+
+    kind: str
+    key: str
+    description: str
+    shell: str
+    """The same key as a shell expression of `$KEY` (bash), so reports never show it."""
+
+    def expression(self, variable: str) -> str:
+        return self.shell.replace("KEY", variable)
+
+
+def _other(char: str) -> str:
+    """A character that differs from `char` in any letter case."""
+    return "x" if char.lower() != "x" else "y"
+
+
+def look_alikes(key: str) -> list[LookAlike]:
+    """Keys that resemble `key`: where prefix indexes, case-insensitive collations,
+    trimming and truncation to a column width let a wrong key in. Each must get 401."""
+    if len(key) < 2:
+        return []
+    mid = len(key) // 2
+    keep = len(key) - max(1, len(key) // 4)  # a long prefix: three quarters of the key
+    tail = "".join(_other(c) for c in key[keep:])
+    cased = key.upper() if key.upper() != key else key.lower()
+    made = [
+        LookAlike(
+            "first-changed",
+            _other(key[0]) + key[1:],
+            "with its first character changed",
+            _other(key[0]) + "${KEY#?}",
+        ),
+        LookAlike(
+            "middle-changed",
+            key[:mid] + _other(key[mid]) + key[mid + 1 :],
+            "with its middle character changed",
+            f"${{KEY:0:{mid}}}{_other(key[mid])}${{KEY:{mid + 1}}}",
+        ),
+        LookAlike(
+            "last-changed",
+            key[:-1] + _other(key[-1]),
+            "with its last character changed",
+            "${KEY%?}" + _other(key[-1]),
+        ),
+        LookAlike(
+            "appended",
+            key + _other(key[-1]),
+            "with one character appended",
+            "${KEY}" + _other(key[-1]),
+        ),
+        LookAlike("last-dropped", key[:-1], "with its last character dropped", "${KEY%?}"),
+        LookAlike(
+            "prefix",
+            key[:keep] + tail,
+            f"with its first {keep} characters and another tail",
+            f"${{KEY:0:{keep}}}{tail}",
+        ),
+        LookAlike(
+            "other-case",
+            cased,
+            "in other letter case",
+            "${KEY^^}" if cased == key.upper() else "${KEY,,}",
+        ),
+        LookAlike(
+            "inner-space",
+            f"{key[:mid]} {key[mid:]}",
+            "with a space inside",
+            f"${{KEY:0:{mid}}} ${{KEY:{mid}}}",
+        ),
+        LookAlike(
+            "inner-tab",
+            f"{key[:mid]}\t{key[mid:]}",
+            "with a tab (a control character) inside",
+            f"${{KEY:0:{mid}}}$(printf '\\t')${{KEY:{mid}}}",
+        ),
+        LookAlike("repeated", key + key, "twice in a row", "${KEY}${KEY}"),
+    ]
+    unique: dict[str, LookAlike] = {}
+    for alike in made:
+        if alike.key != key:
+            unique.setdefault(alike.key, alike)
+    return list(unique.values())
+
+
+def look_alike_credentials(keys: dict[str, str], known: frozenset[str]) -> list[Credential]:
+    """Look-alikes of every key given (credential kind -> key), none of them a known key."""
+    return [
+        _look_alike(kind, alike)
+        for kind, key in keys.items()
+        for alike in look_alikes(key)
+        if alike.key not in known
+    ]
+
+
+def look_alike_for(variant: str, keys: Keys) -> Credential | None:
+    """The look-alike a variant names (`token/last-dropped`) with the keys given; None when
+    its key was not given, or has no such look-alike (too short), or it is a known key."""
+    kind, _, how = variant.partition("/")
+    given = keys.by_kind()
+    key = given.get(kind)
+    alike = next((a for a in look_alikes(key) if a.kind == how), None) if key else None
+    if alike is None or alike.key in given.values():
+        return None
+    return _look_alike(kind, alike)
+
+
+def _look_alike(kind: str, alike: LookAlike) -> Credential:
+    label = f"the {kind} key {alike.description}"
+    return Credential(LOOK_ALIKE, f"{SCHEME} {alike.key}", label, f"{kind}/{alike.kind}")
+
+
+def unauthenticated(
+    token: str, known: frozenset[str], alikes: list[Credential]
+) -> st.SearchStrategy[Credential]:
+    """Credentials that must get 401: no header, another scheme, no key, an unknown key,
+    a key that resembles a valid one."""
     unknown = st.text(string.ascii_letters + string.digits + "-_.", min_size=1, max_size=40)
     unknown = unknown.map(lambda k: f"unknown-{k}").filter(lambda k: k not in known)
     return st.one_of(
@@ -121,6 +250,7 @@ def unauthenticated(token: str, known: frozenset[str]) -> st.SearchStrategy[Cred
         st.just(credential(NO_KEY)),
         unknown.map(lambda k: credential(UNKNOWN_KEY, k)),
         unknown.map(lambda k: credential(SPACES, k)),
+        st.sampled_from(alikes) if alikes else st.nothing(),
     )
 
 
@@ -130,7 +260,14 @@ def either(*strategies: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     `st.one_of` flattens nested one_ofs into one list of branches, so a strategy made of
     many kinds would crowd out a simple one; this keeps the weights as written.
     """
-    return st.integers(0, len(strategies) - 1).flatmap(lambda i: strategies[i])
+    return weighted(*((1, strategy) for strategy in strategies))
+
+
+def weighted(*choices: tuple[int, st.SearchStrategy[Any]]) -> st.SearchStrategy[Any]:
+    """One of the strategies, each chosen in proportion to its weight. Shrinking moves
+    toward the first one."""
+    branches = [strategy for weight, strategy in choices for _ in range(weight)]
+    return st.integers(0, len(branches) - 1).flatmap(lambda i: branches[i])
 
 
 # --- strings --------------------------------------------------------------------------
@@ -157,13 +294,81 @@ def _lengths(low: int, high: int) -> st.SearchStrategy[int]:
     return st.one_of(st.integers(low, high), st.sampled_from(sorted({high, max(low, high - 1)})))
 
 
+# What real users type, and what backends quietly normalize, escape, strip or reformat:
+# the echo check then sees any change. One tuple per family, each sample valid text.
+TYPED_TEXT: dict[str, tuple[str, ...]] = {
+    # The same letters composed and decomposed: NFC and NFD differ, and so does a
+    # singleton such as the Angstrom sign, which NFC replaces.
+    "normalization forms": (
+        "Zoe\u0308",
+        "Jose\u0301 Mari\u0301a",
+        "A\u030angstro\u0308m",
+        "\u1112\u1161\u11ab\u1100\u1173\u11af",
+        "Zoë",
+        "\u212b",
+        "ﬁnance",
+    ),
+    "combining marks": ("a\u0300\u0301\u0302", "Z\u0351\u0352a\u0353l\u0354go", "q\u0323\u0307"),
+    "outside the BMP": (
+        "🎉",
+        "\U0001d49c\U0001d4b7\U0001d4b8",
+        "𠜎𠜱",
+        "👨\u200d👩\u200d👧",
+        "🇫🇷",
+        "x🎉y",
+    ),
+    "bidi controls": (
+        "\u202eevil\u202c.txt",
+        "\u200f\u05e9\u05dc\u05d5\u05dd\u200f",
+        "مرحبا بالعالم",
+        "\u2066isolated\u2069",
+        "left\u200e",
+    ),
+    "zero-width": ("a\u200bb", "zero\u200cwidth", "join\u200dme", "word\u2060joiner", "x\ufeffbom"),
+    "markup": ("<script>alert(1)</script>", "Tom & Jerry", "&amp; &lt;", "<b>bold</b>", '"quoted"'),
+    "sql": (
+        "O'Neil",
+        "' OR '1'='1",
+        "Robert'); DROP TABLE contacts;--",
+        "100%_done",
+        "back\\slash",
+    ),
+    "line breaks": ("a\r\nb", "a\rb", "a\nb", "a\u2028b", "a\u2029b", "a\x85b", "a\x0bb\x0cc"),
+    "numbers kept as text": (
+        "007",
+        "0042",
+        "1,000",
+        "1.000,50",
+        "+44 (0)20 7946 0958",
+        "1e3",
+        "0x1F",
+        "٠١٢٣",
+        "\uff11\uff12\uff13",
+        "-0",
+    ),
+}
+_TYPED = tuple(sample for samples in TYPED_TEXT.values() for sample in samples)
+
+
+def typed_text(high: int) -> st.SearchStrategy[str]:
+    """A few of the samples, joined as a user would type them, within `high` characters."""
+    joined = st.builds(
+        lambda parts, glue: glue.join(parts),
+        st.lists(st.sampled_from(_TYPED), min_size=1, max_size=3),
+        st.sampled_from(("", " ", "\n")),
+    )
+    return joined.map(lambda text: text[:high])
+
+
 def strings(low: int, high: int) -> st.SearchStrategy[str]:
     short = st.text(_CHARS, min_size=low, max_size=min(high, 24))
     padded = st.builds(
         lambda a, s, b: a + s + b, st.sampled_from(_PADS), short, st.sampled_from(_PADS)
     )
     long = st.builds(repeat, st.text(_CHARS, min_size=1, max_size=4), _lengths(max(low, 1), high))
-    return st.one_of(short, padded, long)
+    typed = typed_text(high).filter(lambda text: len(text) >= low)
+    # The same budget as before, shared: a third of the values are typed text.
+    return weighted((2, short), (1, padded), (1, long), (2, typed))
 
 
 _LOCAL = string.ascii_letters + string.digits + "._%+-" + "éüßÄжŁ"

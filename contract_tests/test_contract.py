@@ -6,7 +6,7 @@ import pytest
 
 from contract_tests.checks import CHECKS
 from contract_tests.plugin import QUIET
-from contract_tests.report import failure_text
+from contract_tests.report import from_outcome, group_text
 from contract_tests.runner import FAILED, NOT_RUN, Outcome
 
 pytestmark = list(QUIET)
@@ -18,4 +18,6 @@ def test_contract(contract_outcome: Outcome, check: str) -> None:
     if result.state == NOT_RUN:
         pytest.skip(f"not run: {result.note}")
     if result.state == FAILED:
-        pytest.fail(failure_text(contract_outcome, result), pytrace=False)
+        report = from_outcome(contract_outcome)
+        group = next(g for g in report.failures if g.name == check)
+        pytest.fail(group_text(group, "failure", report.replay), pytrace=False)

@@ -169,13 +169,14 @@ class MockApp:
 
     def _wrap(self, contract: ASGIApp) -> ASGIApp:
         s = self.settings
-        # A deliberate bug (--fault), for proving the contract suite catches it.
-        contract = faults.inject(contract, s.fault, s.tokens)
         app: ASGIApp = admin.AdminDispatch(
             contract, ADMIN_PREFIX, admin.routes(self.store), s.control_token
         )
         api_path = self.operation.path
         app = PathAlias(app, alias=api_path.rstrip("/"), target=api_path)
+        # A deliberate bug (--fault), for proving the contract suite catches it: outside
+        # the alias, so that a fault can answer the heading path its own way.
+        app = faults.inject(app, s.fault, s.tokens)
         if s.latency_ms or s.jitter_ms:
             app = Latency(app, api_path.rstrip("/"), s.latency_ms / 1000, s.jitter_ms / 1000)
         app = Journal(app, self.store, ADMIN_PREFIX, self.cases, self.recording)

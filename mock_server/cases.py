@@ -49,6 +49,9 @@ NONE, BEARER, NO_KEY, UNKNOWN_KEY, KEY_WITH_SPACES, MASKED = (
     "masked",
 )
 CREDENTIALS = (*KNOWN_ROLES, NONE, BEARER, NO_KEY, UNKNOWN_KEY, KEY_WITH_SPACES, MASKED)
+# A key made from a role's key by one change: `look-alike/<role>/<change>`. The contract
+# suite makes them, and knows the changes.
+LOOK_ALIKE = "look-alike"
 
 SCHEMA_FILE = "case.schema.json"
 SUFFIX = ".jsonl"
@@ -194,7 +197,12 @@ def dumps(case: Case, seen: dict[str, Any] | None = None) -> str:
     problem = _problem(value) or _body_problem(case.body)
     if problem is not None:
         raise CaseError(f"case {case.label!r}: {problem}")
-    return json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False).translate(_LINE_BREAKS)
+
+
+# Characters JSON leaves unescaped in strings but that readers split lines on
+# (str.splitlines, JavaScript's line terminators): escaped, a line stays one line.
+_LINE_BREAKS = str.maketrans({c: f"\\u{ord(c):04x}" for c in "\x85\u2028\u2029"})
 
 
 def write(path: Path, cases: Iterable[Case]) -> int:
@@ -210,10 +218,14 @@ class CaseLog:
     `max_bytes` (at most MAX_FILE_BYTES, what a load reads); then it stops, says so in
     the log once, and the file stays readable. Each line is one write to a file opened
     for appending, so the processes of a mock with several workers can share one file.
-    Missing directories are made; raises OSError when the file cannot be opened."""
+    Missing directories are made; raises OSError when the file cannot be opened. `log`:
+    the logger of the program that records (the mock's by default)."""
 
-    def __init__(self, path: Path, max_bytes: int = MAX_FILE_BYTES) -> None:
+    def __init__(
+        self, path: Path, max_bytes: int = MAX_FILE_BYTES, log: logging.Logger = logger
+    ) -> None:
         self.path = path
+        self.log = log
         self.max_bytes = min(max_bytes, MAX_FILE_BYTES)
         path.parent.mkdir(parents=True, exist_ok=True)
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -226,7 +238,7 @@ class CaseLog:
             return False
         if os.fstat(self._fd).st_size + len(data) > self.max_bytes:
             self.full = True
-            logger.warning(
+            self.log.warning(
                 "recording stopped: %s would pass its limit of %d bytes", self.path, self.max_bytes
             )
             return False
@@ -360,6 +372,12 @@ def _problem(value: Any) -> str | None:
         if isinstance(error.kind, ValidationErrorKind.Enum):
             choices = ", ".join(str(option) for option in error.kind.options)
             message = f"{_short(json.dumps(error.instance))} is not one of {choices}"
+        elif where == "credential" and isinstance(error.kind, ValidationErrorKind.AnyOf):
+            choices = ", ".join(CREDENTIALS)
+            message = (
+                f"{_short(json.dumps(error.instance))} is not one of {choices}, "
+                f"{LOOK_ALIKE}/<role>/<change>"
+            )
         else:
             message = _short(error.message)
         return f"{where}: {message}" if where else message

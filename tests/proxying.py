@@ -170,10 +170,12 @@ class Tap:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._server is not None:
-            self._server.close()
+        # The loop stops first: asyncio is not thread-safe, and a connection ending in the
+        # loop while this thread closes the server would race the close.
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
+        if self._server is not None:
+            self._server.close()
 
     async def _relay(
         self, client_in: asyncio.StreamReader, client_out: asyncio.StreamWriter

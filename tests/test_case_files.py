@@ -86,7 +86,7 @@ def test_a_failing_case_names_its_check_file_and_line_and_never_a_key(tmp_path: 
     assert "1 failed, 3 passed, 1 skipped" in output
     assert "FAILED contract-cases/regressions.jsonl::padded subject" in output
     assert "case 'padded subject' (contract-cases/regressions.jsonl:2) broke 1 check(s):" in output
-    assert "echo: 'subject' came back as 'Hi'; '  Hi\\t' was sent" in output
+    assert 'echo: "subject" came back as "Hi"; "  Hi\\t" was sent' in output
     assert "SKIPPED [1] contract-cases/regressions.jsonl:3: needs --admin-token" in output
     assert '-H "Authorization: Token ${CONTACTS_CONTRACT_TOKEN}"' in output
     assert "Sekrit42" not in output

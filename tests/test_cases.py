@@ -73,6 +73,12 @@ def test_every_body_comes_back_byte_for_byte(tmp_path: Path, body: bytes) -> Non
     assert back.where == f"{file}:1"
 
 
+def test_a_line_stays_one_line_for_every_reader() -> None:
+    text = cases.dumps(case("line\u2028separators\u2029and\x85NEL".encode()))
+    assert len(text.splitlines()) == 1
+    assert cases.loads(text).body == "line\u2028separators\u2029and\x85NEL".encode()
+
+
 def test_text_bodies_are_kept_as_text_and_others_in_base64() -> None:
     assert cases.as_json(case(b'{"subject": "Hi"}'))["body"] == '{"subject": "Hi"}'
     assert "body_base64" in cases.as_json(case(b"\xff"))
@@ -133,7 +139,7 @@ def test_blank_lines_are_ignored(tmp_path: Path) -> None:
 def test_the_schema_lists_the_modules_sources_and_credentials() -> None:
     properties = cases.schema()["properties"]
     assert tuple(properties["source"]["enum"]) == cases.SOURCES
-    assert tuple(properties["credential"]["enum"]) == cases.CREDENTIALS
+    assert tuple(properties["credential"]["anyOf"][0]["enum"]) == cases.CREDENTIALS
     assert set(KNOWN_ROLES) <= set(cases.CREDENTIALS)
     for name in cases.CREDENTIALS:
         assert f"{name}:" in properties["credential"]["description"], name
@@ -148,10 +154,30 @@ def test_every_credential_kind_of_the_suite_is_a_case_credential_and_back() -> N
             continue
         probe = suite_cases.probe(case(credential=name), keys)
         assert suite_cases.credential_name(probe.credential) == name
-    for kind in (s.TOKEN, s.ADMIN, s.NON_STAFF, *s.UNAUTHENTICATED):
-        credential = s.credential_for(kind, keys)
+    made = [s.credential_for(kind, keys) for kind in s.UNAUTHENTICATED if kind != s.LOOK_ALIKE]
+    made += [s.credential_for(kind, keys) for kind in (s.TOKEN, s.ADMIN, s.NON_STAFF)]
+    made += s.look_alike_credentials(keys.by_kind(), frozenset(keys.by_kind().values()))
+    for credential in made:
         assert credential is not None
-        assert suite_cases.credential_name(credential) in cases.CREDENTIALS
+        name = suite_cases.credential_name(credential)
+        # Written to a case and read back, it is sent as the same credential.
+        back = suite_cases.probe(cases.loads(cases.dumps(case(credential=name))), keys)
+        assert back.credential == credential, name
+
+
+def test_look_alikes_are_named_by_role_and_change_and_refused_when_unknown(tmp_path: Path) -> None:
+    keys = s.Keys("Sekrit-staff-42", None, "Sekrit-user-42")
+    sent = suite_cases.probe(case(credential="look-alike/user/last-dropped"), keys)
+    assert sent.credential.header == "Token Sekrit-user-4"
+    assert sent.credential.label == "the non-staff key with its last character dropped"
+    with pytest.raises(suite_cases.MissingKey, match="needs --admin-token"):
+        suite_cases.probe(case(credential="look-alike/admin/last-dropped"), keys)
+    file = tmp_path / "alike.jsonl"
+    file.write_text(line(credential="look-alike/staff/reversed") + "\n")
+    with pytest.raises(CaseError, match=r"alike\.jsonl:1: no look-alike 'reversed'; the suite"):
+        suite_cases.load([file])
+    with pytest.raises(CaseError, match=r"credential: \"look-alike/root/prefix\" is not one of"):
+        cases.loads(line(credential="look-alike/root/prefix"))
 
 
 def test_roles_are_sent_with_the_keys_given_and_skipped_without() -> None:
@@ -230,7 +256,7 @@ def test_a_hostile_line_is_refused_naming_the_file_and_line(
     assert error.startswith(f"{file}:2: ")
     assert message in error
     assert "\n" not in error
-    assert len(error) < 400  # never the body itself
+    assert len(error) < 500  # never the body itself
 
 
 def test_a_line_that_is_not_utf8_is_refused(tmp_path: Path) -> None:

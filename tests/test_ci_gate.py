@@ -43,7 +43,7 @@ def test_gate_passes_a_correct_backend_and_writes_the_reports(tmp_path: Path) ->
         result = gate(url, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     cases = list(ET.parse(tmp_path / "contract-junit.xml").getroot().iter("testcase"))
-    assert len(cases) == 16
+    assert len(cases) == 16 + 4  # the checks, then the warnings
     assert (tmp_path / "contract-report.md").read_text().startswith("# Contract test report")
     assert "gate: contacts-contract exited with 0" in result.stdout
 
@@ -84,3 +84,54 @@ def test_gitlab_job_runs_the_gate_and_publishes_junit() -> None:
     assert any("contract-gate.sh" in line for line in job["script"])
     assert job["artifacts"]["when"] == "always"
     assert job["artifacts"]["reports"]["junit"] == "contract-junit.xml"
+
+
+def properties(path: Path) -> dict[str, str]:
+    return {
+        p.get("name", ""): p.get("value", "") for p in ET.parse(path).getroot().iter("property")
+    }
+
+
+def test_pull_request_profile_sets_a_time_budget(tmp_path: Path) -> None:
+    with running_mock("--fault", "www-authenticate-bearer") as mock:
+        url = mock.base_url
+        result = gate(url, tmp_path, GATE_PROFILE="pr")
+    # A warning is reported; it does not block a pull request.
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "gate: profile pr" in result.stdout
+    assert properties(tmp_path / "contract-junit.xml")["max_time"] == "30 s"
+    assert "W1. www_authenticate_scheme" in result.stdout
+
+
+def test_nightly_profile_fails_on_warnings(tmp_path: Path) -> None:
+    with running_mock("--fault", "www-authenticate-bearer") as mock:
+        url = mock.base_url
+        # The job's own variables win over the profile: 10 examples here, not 1000.
+        result = gate(url, tmp_path, GATE_PROFILE="nightly")
+    assert result.returncode == 1, result.stdout + result.stderr
+    junit = tmp_path / "contract-junit.xml"
+    assert properties(junit)["max_examples"] == "10"
+    assert properties(junit)["max_time"] == "none"
+    cases = {c.get("name"): c for c in ET.parse(junit).getroot().iter("testcase")}
+    assert cases["www_authenticate_scheme"].find("failure") is not None
+
+
+def test_unknown_profile_is_a_usage_error(tmp_path: Path) -> None:
+    result = gate("http://127.0.0.1:9", tmp_path, GATE_PROFILE="weekly")
+    assert result.returncode == 2
+    assert "GATE_PROFILE must be pr, nightly or full" in result.stderr
+
+
+def test_ci_jobs_pick_the_pull_request_and_nightly_profiles() -> None:
+    github = load("github-actions.yml")
+    assert "schedule" in github[True]  # YAML 1.1 reads the key `on` as true
+    gate_step = next(
+        s for s in github["jobs"]["contract"]["steps"] if s.get("name") == "Contract gate"
+    )
+    profile = gate_step["env"]["GATE_PROFILE"]
+    assert "'pull_request' && 'pr'" in profile
+    assert "'schedule' && 'nightly'" in profile
+    rules = load("gitlab-ci.yml")["contract-gate"]["rules"]
+    chosen = {rule.get("if", ""): rule.get("variables", {}).get("GATE_PROFILE") for rule in rules}
+    assert chosen['$CI_PIPELINE_SOURCE == "merge_request_event"'] == "pr"
+    assert chosen['$CI_PIPELINE_SOURCE == "schedule"'] == "nightly"

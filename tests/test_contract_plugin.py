@@ -53,3 +53,23 @@ def test_plugin_exit_codes_for_bad_options_and_unreachable_targets(tmp_path: Pat
     gone = pytest_pyargs(tmp_path, "--base-url", url, "--token", "k")
     assert gone.returncode == 3
     assert f"cannot reach {url}/api/contacts/: connection refused" in gone.stdout + gone.stderr
+
+
+def test_plugin_reports_warnings_and_fails_on_them_when_asked(tmp_path: Path) -> None:
+    junit = tmp_path / "junit.xml"
+    with running_mock("--fault", "json-latin1-charset") as mock:
+        url = mock.base_url
+        result = pytest_pyargs(
+            tmp_path, "--base-url", url, "--max-examples", "5", "--junit-xml", str(junit),
+            "--warnings-as-errors",
+            env={"CONTACTS_CONTRACT_TOKEN": "staff-token"},
+        )  # fmt: skip
+    # Every check passes; the warning alone fails the session, as asked.
+    assert result.returncode == 1, result.stdout[-3000:]
+    assert "14 passed, 2 skipped, 1 warning" in result.stdout
+    assert "ContractWarning: json_charset: a 400 declares Content-Type" in result.stdout
+    assert "1 warning, counted as errors (--warnings-as-errors)" in result.stdout
+    properties = {
+        p.get("name"): p.get("value", "") for p in ET.parse(junit).getroot().iter("property")
+    }
+    assert properties["warning json_charset"].startswith("json_charset: a ")

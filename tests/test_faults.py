@@ -29,7 +29,7 @@ def test_list_faults_prints_the_catalogue() -> None:
     assert len(lines) == len(faults.catalogue()) >= 15
     for line, fault in zip(lines, faults.catalogue().values(), strict=True):
         assert line.startswith(fault.name + " ")
-        assert line.endswith(f"{fault.description} [caught by {fault.caught_by}]")
+        assert line.endswith(f"{fault.description} [{faults.caught(fault)}]")
 
 
 def test_unknown_fault_is_a_one_line_usage_error() -> None:

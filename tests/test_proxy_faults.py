@@ -20,15 +20,20 @@ from tests.proxying import fixed_probes, proxy_in_front_of, send, violation_name
 PROBES = fixed_probes()
 
 
+# A fault the contract allows raises a warning, not a violation: the proxy's report shows
+# it, its violations do not.
+CHECKED = [name for name, fault in faults.catalogue().items() if not fault.warning]
+
+
 def test_every_fault_is_caught_by_a_check_the_proxy_runs() -> None:
     checks = by_name()
-    for fault in faults.catalogue().values():
+    for fault in map(faults.get, CHECKED):
         assert checks[fault.caught_by].run is not None or fault.caught_by == "unique_ids", (
             f"{fault.name} is caught by the run-level {fault.caught_by} only"
         )
 
 
-@pytest.mark.parametrize("name", list(faults.catalogue()))
+@pytest.mark.parametrize("name", CHECKED)
 def test_the_proxy_names_the_check_that_catches_each_fault(name: str) -> None:
     check = faults.get(name).caught_by
     with (

@@ -109,7 +109,7 @@ class ValidatingProxy:
             settings.max_ids,
         )
         self.recording = (
-            CaseLog(settings.record, settings.record_max_bytes) if settings.record else None
+            CaseLog(settings.record, settings.record_max_bytes, logger) if settings.record else None
         )
         self.own: dict[str, Callable[[Send], Awaitable[None]]] = {
             f"{PREFIX}/violations": self._violations,

@@ -1,9 +1,9 @@
 """Live exchanges judged by the suite's own oracle and checks, over the proxy's lifetime.
 
 A live request becomes the suite's `Call` (its payload judged by `oracle.judge`, its
-credential told from the Authorization header and the keys given with --token), every
-check of `checks.CHECKS` runs on it through `checks.evaluate`, and the suite's
-`runner.Recorder` judges the ids across every exchange, as it does across a run.
+credential told from the Authorization header and the keys given with --token), and the
+suite's `findings.Findings` runs every check and warning on it and judges the ids across
+every exchange, as it does across a run; the report is built from those findings.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from functools import cached_property
 from typing import Any
 
 from contract_tests import strategies as s
-from contract_tests.checks import Call, evaluate
+from contract_tests.checks import Call
 from contract_tests.contract import Contract
+from contract_tests.findings import Failure, Findings
 from contract_tests.http import Request, Response
 from contract_tests.oracle import judge
-from contract_tests.runner import Failure, Recorder, failure_from
 from mock_server import cases
 from mock_server.asgi import Body
 from mock_server.auth import TokenTable
@@ -32,8 +32,6 @@ LABEL = "a live request"
 # role judge the exchange.
 UNKNOWN_ROLE = "unknown-role"
 MASK = "<masked>"
-# Failing exchanges kept per check for the report (the report shows five).
-EXAMPLES_PER_CHECK = 5
 
 
 @dataclass(frozen=True)
@@ -58,12 +56,22 @@ class Keys:
         self.table = TokenTable(tokens)
         self.roles = contract.operation.roles
         self.keys = tuple(tokens)
+        # Keys that resemble a given key (the suite's look-alikes) must get 401 as any
+        # unknown key: told apart by what they resemble, never shown.
+        self.look_alikes = {
+            alike.key: (role, alike)
+            for key, role in tokens.items()
+            for alike in s.look_alikes(key)
+            if alike.key not in tokens
+        }
 
     def credential(self, header: str | None) -> LiveCredential:
         """What a live Authorization header stands for, named as a case names it: a key
-        not given with --token is `masked`, its role unknown."""
+        that resembles a key given is a look-alike of it, any other key not given with
+        --token is `masked`, its role unknown."""
         name = credential_of(header, self.table, unknown=cases.MASKED)
-        scheme = (header or "").split()[0] if name not in (cases.NONE, cases.BEARER) else ""
+        parts = (header or "").split()
+        scheme = parts[0] if name not in (cases.NONE, cases.BEARER) else ""
         match name:
             case cases.NONE:
                 return _live(s.NO_HEADER, None, "no Authorization header", name)
@@ -74,6 +82,11 @@ class Keys:
                 return _live(s.NO_KEY, scheme, f'"{scheme}" with no key', name)
             case cases.KEY_WITH_SPACES:
                 return _live(s.SPACES, f"{scheme} {MASK}", "a key with a space in it", name)
+            case cases.MASKED if parts[1] in self.look_alikes:
+                role, alike = self.look_alikes[parts[1]]
+                label = f"the {role} key {alike.description}"
+                name = f"{cases.LOOK_ALIKE}/{role}/{alike.kind}"
+                return _live(s.LOOK_ALIKE, f"{scheme} {MASK}", label, name)
             case cases.MASKED:
                 label = "a key of unknown role (not given with --token)"
                 return _live(UNKNOWN_ROLE, f"{scheme} {MASK}", label, name)
@@ -182,8 +195,8 @@ class _ParsedOnce(Response):
 
 
 class Judge:
-    """Judges every exchange of the operation; remembers the latest violations (bounded),
-    how many of each, and a few failing exchanges per check for the report."""
+    """Judges every exchange of the operation; remembers the latest violations (bounded)
+    and how many of each; its findings (`recorder`) hold what the report shows."""
 
     def __init__(
         self,
@@ -196,10 +209,9 @@ class Judge:
         self.contract = contract
         self.base_url = base_url
         self.clock_skew = clock_skew
-        self.recorder = Recorder(contract, max_ids=max_ids)
+        self.recorder = Findings(contract, max_ids=max_ids)
         self.violations: deque[Violation] = deque(maxlen=max_violations)
         self.counts: Counter[str] = Counter()
-        self.examples: dict[str, deque[Failure]] = {}
         self.exchanges = 0
         self.started = time.time()
 
@@ -217,11 +229,8 @@ class Judge:
             contract=self.contract,
             clock_skew=self.clock_skew,
         )
-        applied, failed = evaluate(call)
-        self.recorder.observe(call, applied, PHASE)
-        failures = [failure_from(call, c.name, text, PHASE, minimal=False) for c, text in failed]
-        # The run-level unique_ids check, judged by the Recorder as across a suite's run.
-        failures += self.recorder.failures.pop("unique_ids", [])
+        # Every check, and the run-level unique_ids across every exchange, as in a run.
+        failures = self.recorder.record(call, PHASE)
         return self._keep(failures, request, answer.status, answer.at)
 
     def unanswered(self, request: LiveRequest, reason: str) -> list[Violation]:
@@ -237,6 +246,7 @@ class Judge:
             PHASE,
             minimal=False,
         )
+        self.recorder.add(failure)
         return self._keep([failure], request, None, time.time())
 
     def _keep(
@@ -246,8 +256,6 @@ class Judge:
         found = []
         for failure in failures:
             self.counts[failure.check] += 1
-            examples = self.examples.setdefault(failure.check, deque(maxlen=EXAMPLES_PER_CHECK))
-            examples.append(failure)
             violation = Violation(
                 failure.check,
                 failure.message,

@@ -5,12 +5,23 @@
 # with a JUnit report, and exits with its exit code: 0 the contract holds, 1 violations,
 # 2 usage or configuration error, 3 backend unreachable.
 #
+# GATE_PROFILE picks the recommended settings for the job at hand:
+#   pr       a pull request: a 30 s time budget (CONTACTS_CONTRACT_MAX_TIME=30). The fixed
+#            examples (every rule of the spec, every kind of bad key) always run whole; the
+#            generated phases share the rest. Warnings are reported, they do not block.
+#   nightly  a scheduled run: 1000 examples per generated phase, no time budget, a new
+#            seed each night (it is printed, to replay a failure), and warnings fail it
+#            (CONTACTS_CONTRACT_MAX_EXAMPLES=1000, CONTACTS_CONTRACT_WARNINGS_AS_ERRORS=1).
+#   full     the default run: 300 examples per generated phase, no time budget (default).
+# A CONTACTS_CONTRACT_* variable the job sets wins over its profile.
+#
 # The suite creates contacts: point it at a disposable environment, never production.
 #
 # Environment:
 #   CONTACTS_CONTRACT_BASE_URL   the backend (required), e.g. http://127.0.0.1:8000
 #   CONTACTS_CONTRACT_TOKEN      a Staff or Admin key (required); keep it in a CI secret
 #   CONTACTS_CONTRACT_*          any other option of contacts-contract (see its --help)
+#   GATE_PROFILE       pr, nightly or full (default: full), see above
 #   GATE_INSTALL       what pip installs (default: contacts-api-toolkit); empty: already installed
 #   GATE_WAIT          seconds to wait for the backend to answer (default: 120)
 #   GATE_JUNIT         the JUnit XML report (default: contract-junit.xml)
@@ -29,6 +40,23 @@ if [ -z "$base_url" ]; then
     echo "gate: set CONTACTS_CONTRACT_BASE_URL to the backend to test" >&2
     exit 2
 fi
+
+case "${GATE_PROFILE:-full}" in
+    pr)
+        : "${CONTACTS_CONTRACT_MAX_TIME:=30}"
+        export CONTACTS_CONTRACT_MAX_TIME
+        ;;
+    nightly)
+        : "${CONTACTS_CONTRACT_MAX_EXAMPLES:=1000}" "${CONTACTS_CONTRACT_WARNINGS_AS_ERRORS:=1}"
+        export CONTACTS_CONTRACT_MAX_EXAMPLES CONTACTS_CONTRACT_WARNINGS_AS_ERRORS
+        ;;
+    full) ;;
+    *)
+        echo "gate: GATE_PROFILE must be pr, nightly or full, not '${GATE_PROFILE}'" >&2
+        exit 2
+        ;;
+esac
+echo "gate: profile ${GATE_PROFILE:-full}"
 
 if [ -n "$install" ]; then
     echo "gate: installing $install"

@@ -49,7 +49,7 @@ def test_a_recorded_frontend_session_replays_as_regression_cases(
                               "--token", "staff-token")  # fmt: skip
     assert replayed.returncode == 1, replayed.stdout[-3000:]
     assert "1 failed, 2 passed" in replayed.stdout
-    assert "echo: 'subject' came back as 'Hello from the form'" in replayed.stdout
+    assert 'echo: "subject" came back as "Hello from the form"' in replayed.stdout
     assert "contract-cases/session.jsonl:1" in replayed.stdout
 
     with running_mock() as correct:

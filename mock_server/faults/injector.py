@@ -1,0 +1,100 @@
+"""FaultInjector: wraps the mock's contract path and applies one fault at its seams, so the
+mock itself carries no fault code."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mock_server.asgi import ClientDisconnect, encode_json, read_body, replay, send_bytes
+from mock_server.faults.registry import UNPARSED, Fault, RawHeaders, Reply, facts
+
+
+class FaultInjector:
+    """Applies `fault` to the operation's requests, on its path and its heading path."""
+
+    def __init__(self, app: ASGIApp, fault: Fault, tokens: Mapping[str, str]) -> None:
+        self.app, self.fault, self.tokens = app, fault, tokens
+        spec = facts()
+        self.paths = {spec.op.path, spec.heading_path}
+        self.heading_path = spec.heading_path
+        self.method = spec.op.method
+        self.auth_header = spec.op.auth_header.lower().encode()
+        self.success = spec.success
+        self.limit = spec.op.max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] not in self.paths:
+            await self.app(scope, receive, send)
+            return
+        if scope["path"] == self.heading_path and self.fault.route is not None:
+            rerouted = self.fault.route()
+            if rerouted is not None:
+                await send_bytes(send, rerouted.status, rerouted.headers, rerouted.body)
+                return
+        if scope["method"] != self.method:
+            await self.app(scope, receive, send)
+            return
+        try:
+            body = await read_body(receive, self.limit)
+        except ClientDisconnect:
+            return  # nobody is left to answer
+        raw = body.data
+        if not body.complete:
+            # Over the size limit: the mock answers 413 as it would without the fault.
+            await self.app(scope, replay(raw, receive, more_body=True), send)
+            return
+        sent = _parse(raw)
+        headers = list(scope["headers"])
+        if self.fault.credentials is not None:
+            headers = self._credentials(headers)
+        if self.fault.request is not None and isinstance(sent, dict):
+            raw = json.dumps(self.fault.request(sent)).encode()
+            headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
+            headers.append((b"content-length", str(len(raw)).encode()))
+        reply = await _capture(self.app, dict(scope, headers=headers), raw, receive)
+        if (
+            self.fault.contact is not None
+            and reply.status == self.success
+            and isinstance(sent, dict)
+        ):
+            contact = self.fault.contact(json.loads(reply.body), sent)
+            reply = Reply(reply.status, reply.headers, encode_json(contact))
+        if self.fault.response is not None:
+            reply = self.fault.response(reply, sent)
+        await send_bytes(send, reply.status, reply.headers, reply.body)
+
+    def _credentials(self, headers: RawHeaders) -> RawHeaders:
+        assert self.fault.credentials is not None
+        current = next(
+            (v.decode("latin-1") for k, v in headers if k.lower() == self.auth_header), None
+        )
+        believed = self.fault.credentials(current, self.tokens)
+        kept = [(k, v) for k, v in headers if k.lower() != self.auth_header]
+        return kept if believed is None else [*kept, (self.auth_header, believed.encode("latin-1"))]
+
+
+def _parse(raw: bytes) -> Any:
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return UNPARSED
+
+
+async def _capture(app: ASGIApp, scope: Scope, body: bytes, upstream: Receive) -> Reply:
+    reply = Reply(500, [], b"")
+    chunks: list[bytes] = []
+
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            reply.status = message["status"]
+            reply.headers = [(bytes(k), bytes(v)) for k, v in message.get("headers", [])]
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, replay(body, upstream), send)
+    reply.body = b"".join(chunks)
+    return reply

@@ -1,0 +1,120 @@
+"""Judging calls one at a time, without a run of the suite: what a validating proxy does.
+
+The same oracle, checks and warnings as a run, fed hand-made exchanges, and the suite's own
+report built from them.
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from typing import Any
+
+from contract_tests.checks import Call
+from contract_tests.contract import JSON, contract
+from contract_tests.findings import FAILED, MAX_DISTINCT, PASSED, WARNED, Findings
+from contract_tests.http import Request, Response
+from contract_tests.oracle import judge
+from contract_tests.report import Secrets, from_findings, html, junit, markdown
+from contract_tests.strategies import Payload, credential
+
+URL = "http://127.0.0.1:1"
+KEY = "Sekrit42"
+
+
+def exchange(
+    body: dict[str, Any],
+    status: int,
+    answer: Any,
+    headers: dict[str, str] | None = None,
+    path: str = "/api/contacts/",
+) -> Call:
+    c = contract()
+    raw = json.dumps(body).encode()
+    sent = (("Authorization", f"Token {KEY}"), ("Content-Type", JSON))
+    return Call(
+        request=Request("POST", URL + path, sent, raw),
+        response=Response(
+            status, {"content-type": JSON, **(headers or {})}, json.dumps(answer).encode(), 0.01
+        ),
+        sent_at=0.0,
+        received_at=0.0,
+        credential=credential("token", KEY),
+        verdict=judge(Payload(raw, JSON, "live traffic"), c),
+        label="live traffic",
+        contract=c,
+        clock_skew=300.0,
+    )
+
+
+def created(subject: str, **changes: Any) -> dict[str, Any]:
+    now = "2026-01-15T10:30:00Z"
+    blank = dict.fromkeys(["message", "first_name", "last_name", "email", "mobile_number"], "")
+    contact = {"id": 1, "subject": subject, **blank, "viewed": False, "viewed_at": None}
+    return {**contact, "created_at": now, "updated_at": now, **changes}
+
+
+def test_one_call_at_a_time_gives_the_suites_results_and_report() -> None:
+    findings = Findings(contract())
+    # A correct creation (its timestamps are far from this clock: judged as such).
+    findings.record(exchange({"subject": "Hi"}, 201, created("Hi")), "live traffic")
+    # An echo failure, and a 400 that names no invalid field (a warning).
+    findings.record(exchange({"subject": "Zoe\u0308"}, 201, created("Zoë", id=2)), "live traffic")
+    findings.record(exchange({"subject": ""}, 400, {"detail": "Invalid input."}), "live traffic")
+
+    results = {r.name: r for r in findings.results()}
+    assert results["echo"].state == FAILED
+    assert results["echo"].failures[0].message == (
+        '"subject" came back as "Zoë"; "Zoe\\u0308" was sent'
+    )
+    assert results["negative_data_rejection"].state == PASSED
+    warnings = {w.name: w for w in findings.warning_results()}
+    assert warnings["field_errors_named"].state == WARNED
+    assert warnings["json_charset"].state == PASSED
+
+    report = from_findings(findings, target=URL, secrets=Secrets({KEY: "STAFF_KEY"}))
+    assert not report.ok
+    assert report.summary.startswith("the contract is broken:")
+    assert ("Requests judged", "3") in report.facts
+    page = html(report)
+    assert "<details><summary><code>echo</code>: 1 distinct failure in 1 call, all shown" in page
+    assert KEY not in page + markdown(report) + junit(report)
+    assert "${STAFF_KEY}" in page
+    cases = {
+        c.get("name"): c for c in ET.fromstring(junit(report).split("\n", 1)[1]).iter("testcase")
+    }
+    assert cases["echo"].find("failure") is not None
+    assert cases["field_errors_named"].find("system-out") is not None
+
+
+def test_the_heading_path_is_judged_by_the_warnings_only() -> None:
+    findings = Findings(contract())
+    moved = exchange({"subject": "Hi"}, 301, "", {"location": "/api/contacts/"}, "/api/contacts")
+    findings.record(moved, "live traffic")
+    assert all(r.state != FAILED for r in findings.results())
+    assert dict(findings.statuses) == {}  # not a status of the contract's path
+    warned = {w.name: w for w in findings.warning_results() if w.state == WARNED}
+    assert list(warned) == ["heading_path_served"]
+    assert (
+        warned["heading_path_served"]
+        .failures[0]
+        .message.startswith(
+            "POST /api/contacts (the document's heading path) got 301, a redirect to /api/contacts/"
+        )
+    )
+
+
+def test_distinct_failures_are_kept_up_to_a_bound_and_counted() -> None:
+    findings = Findings(contract())
+    for n in range(MAX_DISTINCT + 20):
+        findings.record(exchange({"subject": f"s{n}"}, 201, created("x", id=n)), "live traffic")
+    echo = next(r for r in findings.results() if r.name == "echo")
+    assert echo.calls == MAX_DISTINCT + 20
+    assert len(echo.failures) == MAX_DISTINCT
+    assert not echo.complete
+    report = from_findings(findings, target=URL, secrets=Secrets({}))
+    group = next(g for g in report.failures if g.name == "echo")
+    assert group.counted("failure") == (
+        f"{MAX_DISTINCT} distinct failures in {MAX_DISTINCT + 20} calls; "
+        f"the first {MAX_DISTINCT} shown"
+    )
