@@ -1,4 +1,5 @@
-"""Cases in the suite: a case becomes a probe to send, with the keys given.
+"""Cases in the suite: a case becomes a probe to send, with the keys given; a failure of
+a run becomes a case (--save-cases).
 
 A case names its credential by role or kind, never by key (see `mock_server.cases`); the
 suite sends its own key for it: `staff` with --token, `admin` with --admin-token, `user`
@@ -8,12 +9,23 @@ Bad credentials are named alike in cases and in the suite, so they map to themse
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from contract_tests import strategies as s
 from contract_tests.contract import contract
-from mock_server.cases import LOOK_ALIKE, MASKED, Case, CaseError, load_all
+from contract_tests.findings import FAILED, WARNED, Failure, Result
+from mock_server.cases import (
+    LOOK_ALIKE,
+    MASKED,
+    SUFFIX,
+    Case,
+    CaseError,
+    dumps,
+    label_from,
+    load_all,
+    masked,
+)
 
 # A case's role -> the suite's credential kind for it, and the option that gives its key.
 ROLES = {
@@ -84,3 +96,56 @@ def probe(case: Case, keys: s.Keys) -> s.Probe:
         raise MissingKey(missing)
     path = case.path if case.path != contract().path else None
     return s.Probe(s.Payload(case.body, case.content_type, case.label), credential, path)
+
+
+# --- failures as cases ------------------------------------------------------------------
+
+
+def case_of(failure: Failure, target: str, keys: s.Keys) -> Case | None:
+    """A failure as a case: its request as sent (the shrunk one, when Hypothesis shrank
+    it), its credential by name, the keys masked; None for a finding of the whole run."""
+    request, credential = failure.request, failure.sent_with
+    if request is None or credential is None or not request.url.startswith(target):
+        return None
+    case = Case(
+        label=label_from(f"{failure.check}: {failure.message}"),
+        source="failure",
+        method=request.method,
+        path=request.url[len(target) :],
+        content_type=request.header("Content-Type"),
+        body=request.body,
+        credential=credential_name(credential),
+    )
+    return masked(case, keys.by_kind().values())
+
+
+def save(
+    results: Sequence[Result], target: str, keys: s.Keys, directory: Path
+) -> list[tuple[Path, int]]:
+    """Every distinct failure (and warning raised) of a run, as cases in DIR/<check>.jsonl:
+    added to what a file there holds already, unless it holds the same request. The
+    files, and how many cases each gained (files that gained none are left out). Raises
+    CaseError when a file there is not a case file, OSError when one cannot be written."""
+    saved = []
+    for result in results:
+        if result.state not in (FAILED, WARNED):
+            continue
+        path = directory / f"{result.name}{SUFFIX}"
+        held = {_request_of(case) for case in load_all([path])} if path.exists() else set()
+        new = []
+        for failure in result.failures:
+            case = case_of(failure, target, keys)
+            if case is not None and _request_of(case) not in held:
+                held.add(_request_of(case))
+                new.append(dumps(case) + "\n")
+        if new:
+            directory.mkdir(parents=True, exist_ok=True)
+            with path.open("a", encoding="utf-8") as stream:
+                stream.writelines(new)
+            saved.append((path, len(new)))
+    return saved
+
+
+def _request_of(case: Case) -> tuple[str, str, str | None, bytes, str]:
+    """What makes two cases the same request (labels aside)."""
+    return (case.method, case.path, case.content_type, case.body, case.credential)

@@ -21,7 +21,8 @@ from contract_tests import __version__
 from contract_tests.config import ENV_PREFIX, OPTIONS, Config, ConfigError, build
 from contract_tests.http import TargetLost, TargetUnreachable
 from contract_tests.report import console, from_outcome, write
-from contract_tests.runner import Progress, run
+from contract_tests.runner import Progress, run, saved_text
+from mock_server.cases import CaseError
 
 OK, VIOLATIONS, USAGE, UNREACHABLE, INTERNAL_ERROR = 0, 1, 2, 3, 4
 PROG = "contacts-contract"
@@ -44,6 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
         help_text = f"{option.help} [{option.env}]"
         if option.flag:
             parser.add_argument(option.flag_name, action="store_true", default=None, help=help_text)
+        elif option.repeatable:
+            parser.add_argument(
+                option.flag_name, metavar=option.metavar, action="append", help=help_text
+            )
         else:
             parser.add_argument(
                 option.flag_name, metavar=option.metavar, default=None, help=help_text
@@ -129,6 +134,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     progress = TerminalProgress(sys.stderr) if interactive else LineProgress(sys.stderr)
     try:
         outcome = run(config, progress)
+    except CaseError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        raise SystemExit(USAGE) from None
     except (TargetUnreachable, TargetLost) as error:
         if isinstance(progress, TerminalProgress):
             progress.clear()
@@ -148,8 +156,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(console(report, config.report))
     try:
         write(report, config.junit_xml, config.report)
+        if config.save_cases is not None:
+            print(saved_text(outcome, config.save_cases))
     except OSError as error:
         print(f"{PROG}: error: cannot write {error.filename}: {error.strerror}", file=sys.stderr)
+        raise SystemExit(USAGE) from None
+    except CaseError as error:
+        print(f"{PROG}: error: cannot save cases: {error}", file=sys.stderr)
         raise SystemExit(USAGE) from None
     raise SystemExit(OK if outcome.ok else VIOLATIONS)
 

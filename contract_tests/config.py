@@ -34,6 +34,9 @@ class Config:
     insecure: bool = False
     max_time: float | None = None
     warnings_as_errors: bool = False
+    cases: tuple[Path, ...] = ()
+    cases_only: bool = False
+    save_cases: Path | None = None
 
     @property
     def embedded(self) -> bool:
@@ -123,6 +126,9 @@ class Option:
     help: str
     metavar: str = ""
     flag: bool = False
+    repeatable: bool = False
+    """Given several times; its environment variable holds the values separated by
+    os.pathsep (":" on Unix), as PATH does."""
 
     @property
     def dest(self) -> str:
@@ -188,6 +194,27 @@ OPTIONS = (
         "fail the run (exit code 1) when a warning is raised, not only when a check fails",
         flag=True,
     ),
+    Option(
+        "cases",
+        Path,
+        "a case file, or a folder of them (*.jsonl), sent first on every run whatever the "
+        "budget; repeatable",
+        "PATH",
+        repeatable=True,
+    ),
+    Option(
+        "cases-only",
+        _flag,
+        "send the cases alone: no fixed examples, no generated phases",
+        flag=True,
+    ),
+    Option(
+        "save-cases",
+        Path,
+        "write every distinct failure (and warning raised) of the run to DIR/<check>.jsonl "
+        "as a case to replay with --cases (new ones are added to a file there)",
+        "DIR",
+    ),
 )
 
 
@@ -206,15 +233,19 @@ def build(values: Mapping[str, Any], environ: Mapping[str, str] | None = None) -
             if raw is None or raw == "":
                 continue
             source = option.env
-            value = raw
-        if isinstance(value, str):
-            try:
+            value = [item for item in raw.split(os.pathsep) if item] if option.repeatable else raw
+        try:
+            if option.repeatable:
+                value = tuple(option.parse(item) for item in value)
+            elif isinstance(value, str):
                 value = option.parse(value)
-            except ValueError as error:
-                raise ConfigError(f"{source}: {error}") from None
+        except ValueError as error:
+            raise ConfigError(f"{source}: {error}") from None
         kwargs[option.dest] = value
     known = {f.name for f in fields(Config)}
     config = Config(**{k: v for k, v in kwargs.items() if k in known})
     if config.base_url is not None and config.token is None:
         raise ConfigError(f"--token (or {ENV_PREFIX}TOKEN) is required with --base-url")
+    if config.cases_only and not config.cases:
+        raise ConfigError("--cases-only needs --cases PATH (the cases to send)")
     return config

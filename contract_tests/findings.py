@@ -23,6 +23,7 @@ from contract_tests.client_warnings import WARNINGS
 from contract_tests.contract import Contract
 from contract_tests.http import Request, Response
 from contract_tests.oracle import shown
+from contract_tests.strategies import Credential
 
 PASSED, FAILED, NOT_RUN, WARNED = "passed", "failed", "not run", "warned"
 
@@ -47,6 +48,8 @@ class Failure:
     flaky: bool = False
     cut_short: bool = False
     """The time budget ran out before Hypothesis could shrink it."""
+    sent_with: Credential | None = None
+    """The credential sent, by kind (`label` says it for people): to keep it as a case."""
 
     @property
     def size(self) -> int:
@@ -69,6 +72,7 @@ def failure_from(call: Call, check: str, message: str, phase: str, minimal: bool
         credential=call.credential.label,
         phase=phase,
         minimal=minimal,
+        sent_with=call.credential,
     )
 
 

@@ -32,12 +32,13 @@ from contract_tests.config import OPTIONS, Config, ConfigError, build
 from contract_tests.findings import Failure
 from contract_tests.http import TargetLost, TargetUnreachable
 from contract_tests.report import Report, case_text, console, from_outcome, key_secrets, write
-from contract_tests.runner import Outcome, Runner, run, target
+from contract_tests.runner import Outcome, Runner, run, saved_text, target
 from mock_server.cases import SUFFIX, Case, CaseError, is_case_file
 
 OUTCOME = pytest.StashKey[Outcome]()
 REPORT = pytest.StashKey[Report]()
 CASE_TARGET = pytest.StashKey["CaseTarget"]()
+SAVED = pytest.StashKey[str]()
 PREFIX = "contract_"
 CASES_PHASE = "cases"
 # The embedded mock's web framework warns about its own dependencies: not the user's concern.
@@ -58,6 +59,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             kwargs["action"] = "store_true"
         else:
             kwargs["metavar"] = option.metavar
+            kwargs["action"] = "append" if option.repeatable else "store"
         try:
             group.addoption(option.flag_name, **kwargs)
         except ValueError:
@@ -87,8 +89,15 @@ def contract_outcome(request: pytest.FixtureRequest) -> Outcome:
     settings = _settings(config)
     try:
         outcome = run(settings)
+    except CaseError as error:
+        pytest.exit(f"contacts-contract: error: {error}", returncode=2)
     except (TargetUnreachable, TargetLost) as error:
         pytest.exit(f"contacts-contract: {error}", returncode=3)
+    if settings.save_cases is not None:
+        try:
+            config.stash[SAVED] = saved_text(outcome, settings.save_cases)
+        except (CaseError, OSError) as error:
+            pytest.exit(f"contacts-contract: error: cannot save cases: {error}", returncode=2)
     report = from_outcome(outcome)
     config.stash[OUTCOME] = outcome
     config.stash[REPORT] = report
@@ -121,6 +130,9 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if report is not None:
         terminalreporter.section("contacts-contract")
         terminalreporter.write_line(console(report, config.getoption(PREFIX + "report")))
+        saved = config.stash.get(SAVED, None)
+        if saved is not None:
+            terminalreporter.write_line(saved)
 
 
 # --- case files ---------------------------------------------------------------------------

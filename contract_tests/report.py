@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html as html_escape
 import re
+import shlex
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -24,12 +25,14 @@ from contract_tests.config import ENV_PREFIX
 from contract_tests.contract import contract, status_name
 from contract_tests.findings import FAILED, NOT_RUN, PASSED, WARNED, Failure, Findings, Result
 from contract_tests.http import Request
-from contract_tests.runner import FIXED, Outcome
+from contract_tests.runner import CASES, FIXED, Outcome
 from contract_tests.strategies import Keys, LookAlike, look_alikes
 
 # A body beyond this is described rather than pasted into the command.
 MAX_CURL_BODY = 64 * 1024
 EXCERPT = 300
+# The cases not sent listed in the console; the report lists them all.
+SHOWN_UNSENT = 5
 
 
 def _single_quoted(text: str) -> str:
@@ -156,7 +159,12 @@ def replay_command(outcome: Outcome) -> str:
         parts += ["--base-url", outcome.target]
     if c.insecure:
         parts.append("--insecure")
-    parts += ["--seed", str(outcome.seed), "--max-examples", str(c.max_examples)]
+    for path in c.cases:
+        parts += ["--cases", shlex.quote(str(path))]
+    if c.cases_only:
+        parts.append("--cases-only")
+    else:
+        parts += ["--seed", str(outcome.seed), "--max-examples", str(c.max_examples)]
     if c.max_time is not None:
         parts += ["--max-time", f"{c.max_time:g}"]
     return " ".join(parts)
@@ -232,6 +240,8 @@ class Report:
     duration: float
     warnings_fail: bool
     """--warnings-as-errors: a warning raised fails the run."""
+    unsent: tuple[str, ...] = ()
+    """The cases not sent: file and line, and why."""
 
 
 def _calls(n: int) -> str:
@@ -337,6 +347,7 @@ def model(
     duration: float = 0.0,
     insecure: bool = False,
     warnings_fail: bool = False,
+    unsent: Sequence[str] = (),
 ) -> Report:
     """The report of any judged calls: check and warning results, the statuses seen."""
     failed = [r for r in results if r.state == FAILED]
@@ -356,6 +367,7 @@ def model(
         properties=(*properties, ("warnings", str(len(raised)))),
         duration=duration,
         warnings_fail=warnings_fail,
+        unsent=tuple(unsent),
     )
 
 
@@ -396,6 +408,10 @@ def from_outcome(outcome: Outcome) -> Report:
         ("Requests", f"{outcome.requests} in {outcome.duration:.1f} s ({rate:.0f}/s)"),
         ("Time budget", budget),
     ]
+    if c.cases:
+        sent = outcome.phases[CASES].requests if CASES in outcome.phases else 0
+        paths = ", ".join(str(path) for path in c.cases)
+        facts.append(("Cases", f"{sent} sent from {paths}, {len(outcome.unsent)} not sent"))
     time = [
         (
             p.name,
@@ -411,6 +427,7 @@ def from_outcome(outcome: Outcome) -> Report:
         ("max_examples", str(c.max_examples)),
         ("max_time", budget),
         ("requests", str(outcome.requests)),
+        ("cases_not_sent", str(len(outcome.unsent))),
     ]
     return model(
         outcome.results,
@@ -426,11 +443,12 @@ def from_outcome(outcome: Outcome) -> Report:
         duration=outcome.duration,
         insecure=c.insecure,
         warnings_fail=c.warnings_as_errors,
+        unsent=outcome.unsent,
     )
 
 
 def _ending(name: str, end: str, budget: float | None) -> str:
-    if name == FIXED:
+    if name in (CASES, FIXED):
         return "always run whole"
     if budget is None or budget <= 0:
         return end
@@ -479,6 +497,11 @@ def console(report: Report, report_path: Path | None = None) -> str:
         lines += ["", "Time"]
         for phase, requests, seconds, ending in report.time:
             lines.append(f"  {phase:<22} {requests:>5} requests {seconds:>6.1f} s  {ending}")
+    if report.unsent:
+        lines += ["", "Cases not sent"]
+        lines += [f"  {why}" for why in report.unsent[:SHOWN_UNSENT]]
+        if len(report.unsent) > SHOWN_UNSENT:
+            lines.append(f"  ({len(report.unsent) - SHOWN_UNSENT} more {more_where})")
     for number, group in enumerate(report.failures, 1):
         lines += _first(group, str(number), "failure", more_where)
     for number, group in enumerate(report.raised, 1):
@@ -565,6 +588,8 @@ def markdown(report: Report) -> str:
     if report.time:
         out += ["", "## Time", "", "| phase | requests | seconds | |", "|---|---|---|---|"]
         out += [f"| {p} | {n} | {t:.1f} | {e} |" for p, n, t, e in report.time]
+    if report.unsent:
+        out += ["", "## Cases not sent", "", *(f"- {_inline_code(why)}" for why in report.unsent)]
     if report.failures:
         out += ["", "## Failures"]
         for group in report.failures:
@@ -657,6 +682,10 @@ def html(report: Report) -> str:
                 f"<td>{e(ending)}</td></tr>"
             )
         parts.append("</table>")
+    if report.unsent:
+        parts.append("<h2>Cases not sent</h2><ul>")
+        parts += [f"<li>{e(why)}</li>" for why in report.unsent]
+        parts.append("</ul>")
     if report.failures:
         parts.append("<h2>Failures</h2>")
         for group in report.failures:

@@ -1,4 +1,5 @@
-"""Runs the suite against one target: fixed examples first, then generated phases.
+"""Runs the suite against one target: cases first (--cases), then fixed examples, then
+generated phases.
 
 Each generated phase is one Hypothesis test: it draws requests, sends them, runs the
 checks on every answer and raises when a check fails. Hypothesis then shrinks every
@@ -6,9 +7,9 @@ distinct failure (a distinct set of failing checks) to a minimal request, which 
 the report shows. Every call is judged and counted by `findings.Findings`, which also
 judges the run-level checks (unique ids, status-code coverage) and the warnings.
 
-With a time budget (`--max-time`), the fixed examples always run whole; the generated
-phases share what is left, each stopping cleanly when its share is spent: what it found
-by then is reported, its smallest failing request for each failure.
+With a time budget (`--max-time`), the cases and the fixed examples always run whole;
+the generated phases share what is left, each stopping cleanly when its share is spent:
+what it found by then is reported, its smallest failing request for each failure.
 """
 
 from __future__ import annotations
@@ -20,15 +21,16 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from http import HTTPStatus
+from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.errors import FlakyFailure
 
-from contract_tests import fixed
+from contract_tests import cases, fixed
 from contract_tests import strategies as s
 from contract_tests.checks import Call
 from contract_tests.config import Config
@@ -50,10 +52,14 @@ from contract_tests.http import (
 )
 from contract_tests.oracle import Verdict, judge
 from contract_tests.strategies import Keys
+from mock_server.cases import Case
 
-__all__ = ["FAILED", "FIXED", "NOT_RUN", "PASSED", "WARNED", "Keys", "Outcome", "Runner", "run"]
+__all__ = [
+    "CASES", "FAILED", "FIXED", "NOT_RUN", "PASSED", "WARNED", "Keys", "Outcome", "Runner", "run"
+]  # fmt: skip
 
-FIXED = "fixed examples"
+CASES, FIXED = "cases", "fixed examples"
+COVERAGE = "status_code_coverage"
 
 # How a phase ended.
 DONE, OUT_OF_TIME, NO_TIME_LEFT, STOPPED = (
@@ -91,6 +97,8 @@ class Outcome:
     requests: int
     duration: float
     keys: Keys
+    unsent: tuple[str, ...] = ()
+    """The cases not sent, each with its file and line and why (a key not given)."""
 
     @property
     def ok(self) -> bool:
@@ -147,9 +155,16 @@ def _quiet(event: str, phase: str, count: int) -> None:
 
 class Runner:
     def __init__(
-        self, config: Config, base_url: str, keys: Keys, progress: Progress = _quiet
+        self,
+        config: Config,
+        base_url: str,
+        keys: Keys,
+        progress: Progress = _quiet,
+        cases: tuple[Case, ...] = (),
     ) -> None:
         self.config = config
+        self.cases = cases
+        self.unsent: list[str] = []
         self.contract = contract()
         self.base_url = base_url
         self.keys = keys
@@ -163,7 +178,7 @@ class Runner:
         # which Hypothesis calls while building filtered strategies, is not thread-safe
         # ("AST constructor recursion depth mismatch"), and the GIL would serialize it anyway.
         self._turn = threading.Lock()
-        self.phases: dict[str, PhaseRun] = {FIXED: PhaseRun(FIXED)}
+        self.phases: dict[str, PhaseRun] = {}
         self.deadline: float | None = None
         self._waiting_phases = 0
         self._budget_lock = threading.Lock()
@@ -237,6 +252,7 @@ class Runner:
                     probe.credential.label,
                     phase,
                     minimal=False,
+                    sent_with=probe.credential,
                 )
             ]
         else:
@@ -291,15 +307,35 @@ class Runner:
             ("valid bodies", main(s.valid_payloads(c))),
         ]
 
+    def run_cases(self) -> None:
+        """Send every case as it is, each judged by the oracle and every check. A case
+        whose key was not given is not sent; `unsent` says which and why."""
+        probes = []
+        for case in self.cases:
+            try:
+                probe = cases.probe(case, self.keys)
+            except cases.MissingKey as reason:
+                self.unsent.append(f"{case.where}: {reason}")
+                continue
+            # The report names a failing case by its label, file and line.
+            where = replace(probe.payload, label=f"case {case.label!r} at {case.where}")
+            probes.append(replace(probe, payload=where))
+        self.send_all(CASES, probes)
+
     def run_fixed(self) -> None:
-        self.progress("start", FIXED, 0)
+        self.send_all(FIXED, self.fixed_probes())
+
+    def send_all(self, phase: str, probes: list[s.Probe]) -> None:
+        """A phase that sends each probe once, whole, whatever the time budget."""
+        self.phases[phase] = PhaseRun(phase)
+        self.progress("start", phase, 0)
         started = time.monotonic()
         with self._turn:
-            for probe in self.fixed_probes():
-                for error in self.attempt(probe, FIXED):
+            for probe in probes:
+                for error in self.attempt(probe, phase):
                     self.findings.add(error.failure)
-        self._ended(FIXED, started, DONE)
-        self.progress("done", FIXED, self.findings.phases[FIXED])
+        self._ended(phase, started, DONE)
+        self.progress("done", phase, self.findings.phases[phase])
 
     def _budget(self, workers: int) -> float | None:
         """The seconds a phase starting now may take: what is left of the budget, shared
@@ -382,6 +418,10 @@ class Runner:
             self.deadline = started + self.config.max_time
         self.client.probe(self.base_url + self.contract.path)
         try:
+            if self.cases:
+                self.run_cases()
+            if self.config.cases_only:
+                return self.outcome(time.monotonic() - started)
             self.run_fixed()
             phases = self.generated_phases()
             workers = min(self.config.workers, len(phases))
@@ -396,7 +436,8 @@ class Runner:
                 except BaseException:
                     self._stop.set()  # the other workers stop at their next request
                     raise
-            self.phases = {FIXED: self.phases[FIXED], **{n: self.phases[n] for n, _ in phases}}
+            done = [CASES, FIXED, *(name for name, _ in phases)]
+            self.phases = {name: self.phases[name] for name in done if name in self.phases}
         finally:
             self.client.close()
         return self.outcome(time.monotonic() - started)
@@ -408,13 +449,21 @@ class Runner:
         if self.keys.non_staff:
             wanted.append(HTTPStatus.FORBIDDEN)
         required = tuple(sorted(int(code) for code in wanted if int(code) in documented))
+        if self.config.cases_only:
+            required = ()  # a few chosen requests say nothing of which codes a backend gives
         options = {"admin_token": self.keys.admin, "non_staff_token": self.keys.non_staff}
+        results = f.results(options, required)
+        if self.config.cases_only:
+            note = "only cases were sent (--cases-only)"
+            results = [
+                Result(r.check, NOT_RUN, 0, note=note) if r.name == COVERAGE else r for r in results
+            ]
         return Outcome(
             config=self.config,
             target=self.base_url,
             embedded=self.config.embedded,
             seed=self.seed,
-            results=f.results(options, required),
+            results=results,
             warnings=f.warning_results(),
             statuses=dict(sorted(f.statuses.items())),
             documented=documented,
@@ -423,6 +472,7 @@ class Runner:
             requests=self.client.sent,
             duration=duration,
             keys=self.keys,
+            unsent=tuple(self.unsent),
         )
 
 
@@ -457,11 +507,25 @@ def target(config: Config) -> Iterator[tuple[str, Keys]]:
         yield mock.url, _keys_for_mock(dict(mock.settings.tokens), contract())
 
 
+def saved_text(outcome: Outcome, directory: Path) -> str:
+    """Save the run's failures as cases in `directory` (see `cases.save`); what was saved,
+    in a line. Raises CaseError, OSError."""
+    found = [*outcome.results, *outcome.warnings]
+    saved = cases.save(found, outcome.target, outcome.keys, directory)
+    if not saved:
+        return f"Cases: no new failure to save in {directory}"
+    files = ", ".join(f"{path.name} ({count})" for path, count in saved)
+    total = sum(count for _, count in saved)
+    return f"Cases: {total} new failure(s) saved in {directory}: {files}"
+
+
 def run(config: Config, progress: Progress = _quiet) -> Outcome:
     """Run the suite as configured: against --base-url, or against a fresh embedded mock.
 
-    Raises TargetUnreachable when the target does not answer at all, TargetLost when it
-    stops answering during the run.
+    Raises CaseError (before anything is sent) when a case file cannot be read,
+    TargetUnreachable when the target does not answer at all, TargetLost when it stops
+    answering during the run.
     """
+    loaded = tuple(cases.load(config.cases))
     with target(config) as (base_url, keys):
-        return Runner(config, base_url, keys, progress).run()
+        return Runner(config, base_url, keys, progress, loaded).run()

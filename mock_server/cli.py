@@ -133,7 +133,7 @@ OPTIONS = (
     Option("--fault", "FAULT", "serve with one deliberate backend bug, to check that a "
            "contract suite catches it; see --list-faults", metavar="NAME"),
     Option("--record", "RECORD", "append every request of the API to FILE as a case (JSON "
-           "Lines, keys replaced by their roles), to replay against a backend",
+           "Lines, keys replaced by their roles), to replay with contacts-contract --cases",
            type=Path, metavar="FILE"),
 )  # fmt: skip
 

@@ -11,7 +11,9 @@ from typing import Any
 
 import yaml
 
+from mock_server.cases import load_all
 from tests.processes import free_port, running_mock
+from tests.test_case_files import case_line, write_lines
 
 CI = Path(__file__).resolve().parent.parent / "examples" / "ci"
 GATE = CI / "gate.sh"
@@ -38,6 +40,7 @@ def gate(url: str, cwd: Path, **extra: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_gate_passes_a_correct_backend_and_writes_the_reports(tmp_path: Path) -> None:
+    write_lines(tmp_path / "contract-cases" / "frontend.jsonl", case_line("hi", {"subject": "Hi"}))
     with running_mock() as mock:
         url = mock.base_url
         result = gate(url, tmp_path)
@@ -45,10 +48,13 @@ def test_gate_passes_a_correct_backend_and_writes_the_reports(tmp_path: Path) ->
     cases = list(ET.parse(tmp_path / "contract-junit.xml").getroot().iter("testcase"))
     assert len(cases) == 16 + 4  # the checks, then the warnings
     assert (tmp_path / "contract-report.md").read_text().startswith("# Contract test report")
+    assert "gate: the cases in contract-cases are sent first" in result.stdout
+    assert "Cases: 1 sent from contract-cases, 0 not sent" in result.stdout
     assert "gate: contacts-contract exited with 0" in result.stdout
+    assert not (tmp_path / "contract-found").exists()  # nothing found, nothing saved
 
 
-def test_gate_fails_a_faulty_backend(tmp_path: Path) -> None:
+def test_gate_fails_a_faulty_backend_and_keeps_what_it_found(tmp_path: Path) -> None:
     with running_mock("--fault", "500-on-non-ascii") as mock:
         url = mock.base_url
         result = gate(url, tmp_path, GATE_JUNIT="out/junit.xml")
@@ -56,6 +62,9 @@ def test_gate_fails_a_faulty_backend(tmp_path: Path) -> None:
     junit = ET.parse(tmp_path / "out" / "junit.xml").getroot()
     failed = [c.get("name") for c in junit.iter("testcase") if c.find("failure") is not None]
     assert "not_a_server_error" in failed
+    assert "gate: the cases in" not in result.stdout  # no contract-cases folder here
+    found = load_all([tmp_path / "contract-found"])
+    assert "not_a_server_error" in {Path(c.where).stem for c in found}
 
 
 def test_gate_gives_up_on_a_backend_that_never_answers(tmp_path: Path) -> None:

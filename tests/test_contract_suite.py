@@ -11,11 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from contract_tests import cases
 from contract_tests.checks import CHECKS, by_name
 from contract_tests.client_warnings import WARNINGS
 from contract_tests.config import Config
 from contract_tests.embedded import EmbeddedMock
 from contract_tests.runner import (
+    CASES,
     FAILED,
     FIXED,
     NO_TIME_LEFT,
@@ -25,6 +27,7 @@ from contract_tests.runner import (
     Keys,
     Outcome,
     Runner,
+    saved_text,
 )
 from mock_server import faults
 from mock_server.settings import Settings
@@ -49,6 +52,19 @@ def run_against(mock: EmbeddedMock, max_examples: int) -> Outcome:
     )
     keys = Keys("staff-token", mock.key("admin"), mock.key("user"))
     return Runner(config, mock.url, keys).run()
+
+
+def replay(mock: EmbeddedMock, folder: Path) -> Outcome:
+    """The cases of a folder alone (--cases-only): no fixed example, nothing generated."""
+    config = Config(base_url=mock.url, token="staff-token", cases=(folder,), cases_only=True)
+    loaded = tuple(cases.load(config.cases))
+    return Runner(config, mock.url, KEYS, cases=loaded).run()
+
+
+@pytest.fixture(scope="module")
+def correct_mock() -> Iterator[EmbeddedMock]:
+    with EmbeddedMock() as mock:
+        yield mock
 
 
 @pytest.fixture(scope="module")
@@ -114,10 +130,23 @@ def test_checks_needing_keys_are_not_run_without_them() -> None:
 
 
 @pytest.mark.parametrize("name", list(faults.catalogue()))
-def test_every_fault_is_caught_by_its_check(name: str) -> None:
+def test_every_fault_is_caught_by_its_check_and_its_cases_replay(
+    name: str, correct_mock: EmbeddedMock, tmp_path: Path
+) -> None:
     fault = faults.get(name)
     with EmbeddedMock(Settings(port=0, fault=name)) as mock:
         outcome = run_against(mock, FAULT_EXAMPLES)
+        saved = saved_text(outcome, tmp_path)
+        replayed = replay(mock, tmp_path)
+    # What the run found, kept as cases, fails again in the same way on the same backend,
+    # by itself; the correct mock passes every case.
+    assert f"{fault.caught_by}.jsonl" in saved, saved
+    again = {r.name for r in [*replayed.failed, *replayed.warned]}
+    assert fault.caught_by in again, f"{name}: the replay found {sorted(again)}"
+    assert replayed.phases.keys() == {CASES}
+    fine = replay(correct_mock, tmp_path)
+    assert fine.ok, [(r.name, r.failures[0].message) for r in fine.failed]
+    assert fine.warned == []
     failed = {r.name: r for r in outcome.failed}
     warned = {r.name: r for r in outcome.warned}
     if fault.warning:

@@ -5,6 +5,11 @@
 # with a JUnit report, and exits with its exit code: 0 the contract holds, 1 violations,
 # 2 usage or configuration error, 3 backend unreachable.
 #
+# The cases committed in GATE_CASES (regressions found earlier, requests frontends really
+# sent) are sent first on every run, whatever the profile. What the run finds is saved as
+# cases in GATE_FOUND, for the job to keep: review them, and commit the ones to keep in
+# GATE_CASES.
+#
 # GATE_PROFILE picks the recommended settings for the job at hand:
 #   pr       a pull request: a 30 s time budget (CONTACTS_CONTRACT_MAX_TIME=30). The fixed
 #            examples (every rule of the spec, every kind of bad key) always run whole; the
@@ -26,6 +31,10 @@
 #   GATE_WAIT          seconds to wait for the backend to answer (default: 120)
 #   GATE_JUNIT         the JUnit XML report (default: contract-junit.xml)
 #   GATE_REPORT        the readable report (default: contract-report.md)
+#   GATE_CASES         the folder of committed cases, sent first when it exists
+#                      (default: contract-cases)
+#   GATE_FOUND         where the run's failures are saved as cases (default: contract-found);
+#                      empty: not saved
 #   PYTHON             the Python to use (default: python3)
 set -u
 
@@ -34,6 +43,8 @@ install=${GATE_INSTALL-contacts-api-toolkit}
 wait_seconds=${GATE_WAIT:-120}
 junit=${GATE_JUNIT:-contract-junit.xml}
 report=${GATE_REPORT:-contract-report.md}
+cases=${GATE_CASES:-contract-cases}
+found=${GATE_FOUND-contract-found}
 base_url=${CONTACTS_CONTRACT_BASE_URL:-}
 
 if [ -z "$base_url" ]; then
@@ -82,7 +93,15 @@ while True:
         time.sleep(1)
 PY
 
-contacts-contract --junit-xml "$junit" --report "$report"
+set -- --junit-xml "$junit" --report "$report"
+if [ -d "$cases" ]; then
+    echo "gate: the cases in $cases are sent first"
+    set -- "$@" --cases "$cases"
+fi
+if [ -n "$found" ]; then
+    set -- "$@" --save-cases "$found"
+fi
+contacts-contract "$@"
 status=$?
 echo "gate: contacts-contract exited with $status (JUnit: $junit, report: $report)"
 exit "$status"
