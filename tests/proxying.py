@@ -170,12 +170,21 @@ class Tap:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        # The loop stops first: asyncio is not thread-safe, and a connection ending in the
-        # loop while this thread closes the server would race the close.
+        # Everything is closed in the loop's own thread (asyncio is not thread-safe: a
+        # connection ending there would race a close from here), the relays still open
+        # are cancelled and wait out, and only then does the loop stop.
+        asyncio.run_coroutine_threadsafe(self._shut(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
+        self._loop.close()
+
+    async def _shut(self) -> None:
         if self._server is not None:
             self._server.close()
+        relays = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in relays:
+            task.cancel()
+        await asyncio.gather(*relays, return_exceptions=True)
 
     async def _relay(
         self, client_in: asyncio.StreamReader, client_out: asyncio.StreamWriter
