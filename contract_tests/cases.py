@@ -44,7 +44,8 @@ def load(paths: Iterable[Path]) -> list[Case]:
     the first that cannot be read, is not for the contract's operation (on the spec's
     path, or the document's heading path), or names a look-alike the suite does not make."""
     c = contract()
-    changes = {alike.kind for alike in s.look_alikes("a-sample-key")}
+    # Every change the suite makes: on this key, no two of them give the same key.
+    changes = {alike.kind for alike in s.look_alikes("a-Sample-key")}
     loaded = load_all(paths)
     for case in loaded:
         if case.method != c.method or case.path not in (c.path, c.heading_path):
@@ -80,8 +81,8 @@ def probe(case: Case, keys: s.Keys) -> s.Probe:
     if name == MASKED:
         roles = ", ".join(ROLES)
         raise MissingKey(f"the recorder did not know the key's role: put {roles} for {MASKED}")
-    role, _, change = name.removeprefix(LOOK_ALIKE + "/").partition("/")
     if name.startswith(LOOK_ALIKE + "/"):
+        role, _, change = name.removeprefix(LOOK_ALIKE + "/").partition("/")
         kind, option = ROLES[role]
         credential = s.look_alike_for(f"{kind}/{change}", keys)
         missing = f"needs {option} with a key that has this look-alike"

@@ -8,9 +8,10 @@ cases and reads them all back; this module lives in the mock's package because t
 may not import the suite.
 
 Limits follow the spec's `x-max-body-bytes`: a case's body holds at most twice as much
-(room for a body over the limit, which must get 413), and a line at most that body in
-base64 plus the other fields. A file is read line by line, bounded, so a hostile file
-gives one clear error naming the file and line and nothing is sent.
+(room for a body over the limit, which must get 413), and a line at most two such bodies
+in base64 (the request's, and the answer a recorder saw) plus the other fields. A file
+is read line by line, bounded, so a hostile file gives one clear error naming the file
+and line, and nothing is sent.
 """
 
 from __future__ import annotations
@@ -205,14 +206,6 @@ def dumps(case: Case, seen: dict[str, Any] | None = None) -> str:
 _LINE_BREAKS = str.maketrans({c: f"\\u{ord(c):04x}" for c in "\x85\u2028\u2029"})
 
 
-def write(path: Path, cases: Iterable[Case]) -> int:
-    """Write the cases to a new file (replacing any); the number written."""
-    lines = [dumps(case) + "\n" for case in cases]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(lines), encoding="utf-8")
-    return len(lines)
-
-
 class CaseLog:
     """Appends case lines (from `dumps`) to a file until the next would take it past
     `max_bytes` (at most MAX_FILE_BYTES, what a load reads); then it stops, says so in
@@ -287,25 +280,20 @@ def loads(line: bytes | str, where: str = "<case>") -> Case:
     )
 
 
-def load(path: Path) -> list[Case]:
-    """Every case of one file, in order; CaseError naming the file and line otherwise."""
-    return list(_read(path, MAX_FILE_BYTES))
-
-
 def load_all(paths: Iterable[Path]) -> list[Case]:
     """Every case of these files and directories (each `*.jsonl` file under a directory,
     in name order), at most MAX_FILE_BYTES in all; CaseError naming what is wrong."""
     cases: list[Case] = []
     budget = MAX_FILE_BYTES
     for path in paths:
-        for file in case_files(path):
+        for file in _case_files(path):
             for case in _read(file, budget):
                 cases.append(case)
             budget -= file.stat().st_size
     return cases
 
 
-def case_files(path: Path) -> list[Path]:
+def _case_files(path: Path) -> list[Path]:
     """The case files a path names: itself, or every `*.jsonl` file under a directory."""
     if path.is_dir():
         return sorted(p for p in path.rglob("*" + SUFFIX) if p.is_file())

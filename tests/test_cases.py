@@ -50,6 +50,10 @@ def line(**fields: object) -> str:
     return json.dumps({k: v for k, v in value.items() if v is not ...})
 
 
+def write(path: Path, written: list[Case]) -> None:
+    path.write_text("".join(cases.dumps(c) + "\n" for c in written), encoding="utf-8")
+
+
 # --- round trips ------------------------------------------------------------------------
 
 
@@ -67,8 +71,8 @@ def line(**fields: object) -> str:
 )
 def test_every_body_comes_back_byte_for_byte(tmp_path: Path, body: bytes) -> None:
     file = tmp_path / "cases.jsonl"
-    cases.write(file, [case(body)])
-    (back,) = cases.load(file)
+    write(file, [case(body)])
+    (back,) = cases.load_all([file])
     assert back == case(body)
     assert back.where == f"{file}:1"
 
@@ -106,7 +110,7 @@ def test_the_fixed_examples_fit_the_format() -> None:
 
 def test_lines_are_one_json_object_each_in_the_schemas_order(tmp_path: Path) -> None:
     file = tmp_path / "c.jsonl"
-    cases.write(file, [case(label="one"), case(b"\xff", label="two")])
+    write(file, [case(label="one"), case(b"\xff", label="two")])
     lines = file.read_text().splitlines()
     assert len(lines) == 2
     assert list(json.loads(lines[0])) == [
@@ -127,7 +131,7 @@ def test_a_case_that_breaks_the_format_is_not_written(tmp_path: Path) -> None:
 def test_blank_lines_are_ignored(tmp_path: Path) -> None:
     file = tmp_path / "c.jsonl"
     file.write_text("\n" + line(label="one") + "\n\n" + line(label="two") + "\r\n")
-    assert [(c.label, c.where) for c in cases.load(file)] == [
+    assert [(c.label, c.where) for c in cases.load_all([file])] == [
         ("one", f"{file}:2"),
         ("two", f"{file}:4"),
     ]
@@ -251,7 +255,7 @@ def test_a_hostile_line_is_refused_naming_the_file_and_line(
     file = tmp_path / "hostile.jsonl"
     file.write_text(line(label="fine") + "\n" + text + "\n" + line(label="after") + "\n")
     with pytest.raises(CaseError) as raised:
-        cases.load(file)
+        cases.load_all([file])
     error = str(raised.value)
     assert error.startswith(f"{file}:2: ")
     assert message in error
@@ -263,7 +267,7 @@ def test_a_line_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
     file = tmp_path / "latin1.jsonl"
     file.write_bytes(line().replace("a case", "Zo\u00eb").encode("latin-1") + b"\n")
     with pytest.raises(CaseError, match=r"latin1.jsonl:1: not UTF-8 \(byte 14\)"):
-        cases.load(file)
+        cases.load_all([file])
 
 
 def test_a_ten_megabyte_line_is_refused_without_reading_it_all(tmp_path: Path) -> None:
@@ -271,7 +275,7 @@ def test_a_ten_megabyte_line_is_refused_without_reading_it_all(tmp_path: Path) -
     with file.open("w") as stream:
         stream.write(line(body="x" * TEN_MB) + "\n")
     with pytest.raises(CaseError, match=r"big\.jsonl:1: the line is over"):
-        cases.load(file)
+        cases.load_all([file])
 
 
 def test_everything_read_at_once_is_bounded(
@@ -355,7 +359,7 @@ def test_a_case_log_appends_whole_lines_and_stops_when_full(
     assert small.full
     for log in (first, second, small):
         log.close()
-    assert [c.label for c in cases.load(file)] == ["earlier", "one", "two"]
+    assert [c.label for c in cases.load_all([file])] == ["earlier", "one", "two"]
     stopped = [r.getMessage() for r in caplog.records if "recording stopped" in r.getMessage()]
     assert stopped == [f"recording stopped: {file} would pass its limit of {small.max_bytes} bytes"]
 

@@ -72,7 +72,7 @@ def test_failures_saved_as_cases_replay_alone_and_are_saved_once(tmp_path: Path)
         )
     assert first.returncode == 1, first.stdout[-3000:]
     assert f"new failure(s) saved in {found}: echo.jsonl (" in first.stdout
-    saved = cases.load(found / "echo.jsonl")
+    saved = cases.load_all([found / "echo.jsonl"])
     assert saved
     assert {(c.source, c.path, c.credential) for c in saved} == {("failure", PATH, "staff")}
     assert all(c.label.startswith('echo: "email" came back as ') for c in saved)
@@ -84,7 +84,7 @@ def test_failures_saved_as_cases_replay_alone_and_are_saved_once(tmp_path: Path)
     assert "not run  status_code_coverage              only cases were sent" in replayed.stdout
     assert f"Cases: no new failure to save in {found}" in replayed.stdout
     assert f"--cases {found} --cases-only" in replayed.stdout  # the replay line
-    assert cases.load(found / "echo.jsonl") == saved
+    assert cases.load_all([found / "echo.jsonl"]) == saved
 
 
 def test_a_bad_case_file_stops_the_run_before_anything_is_sent(tmp_path: Path) -> None:

@@ -105,7 +105,7 @@ def test_strict_recording_proxy_in_front_of_a_faulty_mock(tmp_path: Path) -> Non
         assert secret not in log
         assert secret not in report
     # One format, one loader: the recording is a case file, with what was seen beside.
-    recorded = cases.load(record)
+    recorded = cases.load_all([record])
     entries = [json.loads(line)["seen"] for line in text.splitlines()]
     assert len(recorded) == len(probes) + len(extra) == violations["exchanges"]
     assert {case.source for case in recorded} == {"proxy"}

@@ -34,7 +34,7 @@ def test_a_recorded_frontend_session_replays_as_regression_cases(
         submit(page)
         expect(page.locator("#status")).to_have_attribute("data-state", "server-error")
 
-    recorded = cases.load(recording)
+    recorded = cases.load_all([recording])
     assert [(c.source, c.credential) for c in recorded] == [
         ("mock", "staff"),
         ("mock", "staff"),
