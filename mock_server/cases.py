@@ -126,16 +126,17 @@ def label_from(text: str) -> str:
 def masked(case: Case, keys: Iterable[str]) -> Case:
     """The case with every key replaced by as many asterisks wherever it appears (a body
     or label that holds one by mistake), so that a key is never written; sizes stay."""
-    keys = tuple(key for key in keys if key)
+    text = f"{case.label}\n{case.content_type}"
+    raw_keys = [(key, key.encode("utf-8", "surrogateescape")) for key in keys if key]
+    keys = tuple(key for key, raw in raw_keys if raw in case.body or key in text)
+    if not keys:
+        return case  # the usual case: nothing to hide, no copy
     body = case.body
     for key in keys:
         raw = key.encode("utf-8", "surrogateescape")
         body = body.replace(raw, b"*" * len(raw))
     content_type = hidden(case.content_type, keys) if case.content_type else case.content_type
-    label = hidden(case.label, keys)
-    if (label, body, content_type) == (case.label, case.body, case.content_type):
-        return case  # the usual case, without a copy
-    return replace(case, label=label, body=body, content_type=content_type)
+    return replace(case, label=hidden(case.label, keys), body=body, content_type=content_type)
 
 
 def hidden(text: str, keys: Iterable[str]) -> str:
@@ -180,15 +181,19 @@ def as_json(case: Case) -> dict[str, Any]:
 
 
 def body_json(body: bytes) -> dict[str, str]:
-    """A body as the format holds it: `body`, text, when it is UTF-8 and JSON does not
-    escape it into something longer than base64; else `body_base64`."""
+    """A body as the format holds it: `body`, text, when it is UTF-8 with no control
+    characters but tabs and line breaks (which JSON would escape six times longer);
+    else `body_base64`."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        return {"body_base64": base64.b64encode(body).decode("ascii")}
-    if len(json.dumps(text, ensure_ascii=False)) - 2 <= 4 * -(-len(body) // 3):
+        text = None
+    if text is not None and not _CONTROL.search(text):
         return {"body": text}
     return {"body_base64": base64.b64encode(body).decode("ascii")}
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def dumps(case: Case, seen: dict[str, Any] | None = None) -> str:

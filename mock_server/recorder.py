@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from starlette.types import Receive, Scope
 
-from mock_server.asgi import ClientDisconnect, header, read_body, replay
+from mock_server.asgi import ClientDisconnect, read_body, replay
 from mock_server.auth import TokenTable
 from mock_server.cases import (
     Case,
@@ -41,30 +41,37 @@ class CaseTaker:
         self.keys = tuple(keys)
         self._paths = {operation.path, operation.path.rstrip("/")}
         self._auth_header = operation.auth_header.lower().encode()
+        # The request headers a case holds something of.
+        self._wanted = {self._auth_header, b"content-type", b"prefer"}
 
     def wants(self, scope: Scope) -> bool:
-        """The operation's method on its path (either form), not answered from Prefer."""
+        """The operation's method on its path (either form)."""
         return (
             scope["type"] == "http"
             and scope["method"] == self.operation.method
             and scope["path"] in self._paths
-            and "code=" not in (header(scope, b"prefer") or "")
         )
 
     async def take(self, scope: Scope, receive: Receive) -> tuple[str | None, Receive]:
         """The request as a case line, and a receive that gives the app the whole body.
 
         A body over the spec's limit is kept as its first limit + 1 bytes: still over
-        the limit, as the request was. None when the client went away mid-body, or when
-        the request cannot be a case (a content type that is not printable ASCII).
+        the limit, as the request was. None for a request answered from Prefer, when the
+        client went away mid-body, or when the request cannot be a case (a content type
+        that is not printable ASCII).
         """
+        headers = {name: value for name, value in scope["headers"] if name in self._wanted}
+        if b"code=" in headers.get(b"prefer", b""):
+            return None, receive
         try:
             body = await read_body(receive, self.operation.max_body_bytes)
         except ClientDisconnect:
             return None, receive
         again = replay(body.data, receive, more_body=not body.complete)
         sent, size = kept_body(body.data, body.complete)
-        credential = credential_of(header(scope, self._auth_header), self.tokens)
+        authorization = headers.get(self._auth_header)
+        credential = credential_of(authorization and authorization.decode("latin-1"), self.tokens)
+        content_type = headers.get(b"content-type")
         seconds = time.time()
         when = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
         when += f".{int(seconds % 1 * 1000):03d}Z"
@@ -73,7 +80,7 @@ class CaseTaker:
             source="mock",
             method=self.operation.method,
             path=self.operation.path,
-            content_type=header(scope, b"content-type"),
+            content_type=content_type and content_type.decode("latin-1"),
             body=sent,
             credential=credential,
         )

@@ -86,8 +86,10 @@ def test_a_line_stays_one_line_for_every_reader() -> None:
 def test_text_bodies_are_kept_as_text_and_others_in_base64() -> None:
     assert cases.as_json(case(b'{"subject": "Hi"}'))["body"] == '{"subject": "Hi"}'
     assert "body_base64" in cases.as_json(case(b"\xff"))
-    # Text that JSON would escape into more than base64 takes is written in base64 too.
+    # Control characters, which JSON escapes six times longer, make it base64 too; tabs
+    # and line breaks do not.
     assert "body_base64" in cases.as_json(case(b"\x01" * 30))
+    assert cases.as_json(case(b'{"message": "a\tb\r\nc"}'))["body"] == '{"message": "a\tb\r\nc"}'
 
 
 @pytest.mark.parametrize("credential", cases.CREDENTIALS)
