@@ -79,7 +79,7 @@ class CaseTaker:
             label=label_from(f"{credential} at {when}, {size}"),
             source="mock",
             method=self.operation.method,
-            path=self.operation.path,
+            path=scope["path"],
             content_type=content_type and content_type.decode("latin-1"),
             body=sent,
             credential=credential,
