@@ -197,6 +197,10 @@ def test_roles_are_sent_with_the_keys_given_and_skipped_without() -> None:
         suite_cases.probe(case(credential="admin"), keys)
     payload = suite_cases.probe(case(b"\xff", content_type=None), keys).payload
     assert (payload.body, payload.content_type, payload.label) == (b"\xff", None, "a case")
+    # The document's heading path is sent there (the checks judge it where it is served).
+    heading = contract().heading_path
+    assert suite_cases.probe(case(path=heading), keys).path == heading
+    assert suite_cases.probe(case(), keys).path is None
 
 
 @pytest.mark.parametrize(
