@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from contract_tests.checks import CHECKS
+from mock_server.cases import load_all
 from tests.processes import free_port, run_pytest, running_mock
 
 
@@ -34,7 +35,7 @@ def test_plugin_fails_a_faulty_backend_naming_the_check(tmp_path: Path) -> None:
     with running_mock("--fault", "missing-www-authenticate", "--token", "Sekrit42=staff") as mock:
         url = mock.base_url
         result = pytest_pyargs(
-            tmp_path, "--base-url", url, "--max-examples", "5",
+            tmp_path, "--base-url", url, "--max-examples", "5", "--save-cases", "found",
             env={"CONTACTS_CONTRACT_TOKEN": "Sekrit42"},
         )  # fmt: skip
     assert result.returncode == 1, result.stdout[-3000:]
@@ -43,6 +44,11 @@ def test_plugin_fails_a_faulty_backend_naming_the_check(tmp_path: Path) -> None:
     # The checks that need the admin and non-staff keys are listed as not run.
     assert "2 failed, 12 passed, 2 skipped" in result.stdout
     assert "Sekrit42" not in result.stdout
+    # What it found, kept as cases, as the command line keeps them.
+    assert "new failure(s) saved in found: " in result.stdout
+    saved = load_all([tmp_path / "found" / "authentication_required.jsonl"])
+    assert saved
+    assert "Sekrit42" not in (tmp_path / "found" / "authentication_required.jsonl").read_text()
 
 
 def test_plugin_exit_codes_for_bad_options_and_unreachable_targets(tmp_path: Path) -> None:
