@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from mock_server.asgi import encode_json, header, send_json
 from mock_server.auth import is_control_key
 from mock_server.errors import TOKEN_SCHEME
+from mock_server.recorder import CaseTaker
 from mock_server.store import ContactStore, StoreUnavailable
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -44,7 +45,7 @@ def _answers_503(endpoint: Endpoint) -> Endpoint:
     return guarded
 
 
-def routes(store: ContactStore) -> Router:
+def routes(store: ContactStore, cases: CaseTaker) -> Router:
     async def list_contacts(_request: Request) -> Response:
         return JSONResponse(await store.all())
 
@@ -66,9 +67,10 @@ def routes(store: ContactStore) -> Router:
         if shape == JSON:
             return JSONResponse([entry.as_json() for entry in journal])
         # A case file as it is: save it and replay it.
-        lines = [entry.case for entry in journal if entry.case]
-        omitted = sum(entry.case == "" for entry in journal)
-        body = "".join(line + "\n" for line in lines)
+        sent = [(entry, entry.request) for entry in journal if entry.request is not None]
+        lines = [cases.line(entry.path, request, entry.started) for entry, request in sent]
+        omitted = sum(request.body is None for _, request in sent)
+        body = "".join(line + "\n" for line in lines if line is not None)
         return Response(body, media_type=CASES_MEDIA_TYPE, headers={OMITTED: str(omitted)})
 
     async def health(_request: Request) -> Response:

@@ -170,7 +170,7 @@ class MockApp:
     def _wrap(self, contract: ASGIApp) -> ASGIApp:
         s = self.settings
         app: ASGIApp = admin.AdminDispatch(
-            contract, ADMIN_PREFIX, admin.routes(self.store), s.control_token
+            contract, ADMIN_PREFIX, admin.routes(self.store, self.cases), s.control_token
         )
         api_path = self.operation.path
         app = PathAlias(app, alias=api_path.rstrip("/"), target=api_path)

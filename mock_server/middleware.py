@@ -17,7 +17,7 @@ from mock_server.cases import CaseLog
 from mock_server.errors import ApiError
 from mock_server.recorder import CaseTaker
 from mock_server.spec import Operation
-from mock_server.store import JOURNAL_CASE_BYTES, ContactStore, JournalEntry
+from mock_server.store import ContactStore, JournalEntry
 
 ROUTING = "connexion_routing"
 
@@ -187,13 +187,15 @@ class Journal:
             return
         started = time.time()
         status = 0
-        case = None
+        sent = None
         if self.taker.wants(scope):
-            case, receive = await self.taker.take(scope, receive)
-            if case is not None and self.log is not None:
-                self.log.add(case)
-            if case is not None and len(case) > JOURNAL_CASE_BYTES:
-                case = ""
+            sent, receive = await self.taker.take(scope, receive)
+            if sent is not None and self.log is not None:
+                line = self.taker.line(scope["path"], sent, started)
+                if line is not None:
+                    self.log.add(line)
+            if sent is not None:
+                sent = self.taker.journaled(sent)
 
         async def record_status(message: Message) -> None:
             nonlocal status
@@ -206,5 +208,5 @@ class Journal:
         finally:
             duration = time.time() - started
             self.store.record(
-                JournalEntry(scope["method"], scope["path"], status, started, duration, case)
+                JournalEntry(scope["method"], scope["path"], status, started, duration, sent)
             )

@@ -2,10 +2,11 @@
 `GET /__mock__/requests?format=cases`: what frontends really send, ready to replay.
 
 A request is taken as sent: its body (read here, bounded, and replayed whole to the
-app), its content type, and its credential as a role or kind, never the key. The keys
-the mock knows are masked wherever else they appear (a form field holding a token by
-mistake), so a case never holds one. Requests answered from `Prefer: code=...` are left
-out: they never reach what a backend would do.
+app), its content type, and its credential as a role or kind, never the key. The journal
+keeps that much of each (`store.SentRequest`); the case line is built when a recording
+or someone asks for it. The keys the mock knows are masked wherever else they appear (a
+form field holding a token by mistake), so a case never holds one. Requests answered
+from `Prefer: code=...` are left out: they never reach what a backend would do.
 """
 
 from __future__ import annotations
@@ -28,12 +29,14 @@ from mock_server.cases import (
     masked,
 )
 from mock_server.spec import Operation
+from mock_server.store import JOURNAL_BODY_BYTES, SentRequest
 
 logger = logging.getLogger("mock_server")
 
 
 class CaseTaker:
-    """Turns the operation's requests into case lines; knows the keys only to hide them."""
+    """Takes what cases need of the operation's requests, and makes the case lines;
+    knows the keys only to hide them."""
 
     def __init__(self, operation: Operation, tokens: TokenTable, keys: Iterable[str]) -> None:
         self.operation = operation
@@ -52,14 +55,10 @@ class CaseTaker:
             and scope["path"] in self._paths
         )
 
-    async def take(self, scope: Scope, receive: Receive) -> tuple[str | None, Receive]:
-        """The request as a case line, and a receive that gives the app the whole body.
-
-        A body over the spec's limit is kept as its first limit + 1 bytes: still over
-        the limit, as the request was. None for a request answered from Prefer, when the
-        client went away mid-body, or when the request cannot be a case (a content type
-        that is not printable ASCII).
-        """
+    async def take(self, scope: Scope, receive: Receive) -> tuple[SentRequest | None, Receive]:
+        """What a case needs of the request, and a receive that gives the app the whole
+        body. None for a request answered from Prefer, or when the client went away
+        mid-body."""
         headers = {name: value for name, value in scope["headers"] if name in self._wanted}
         if b"code=" in headers.get(b"prefer", b""):
             return None, receive
@@ -68,24 +67,43 @@ class CaseTaker:
         except ClientDisconnect:
             return None, receive
         again = replay(body.data, receive, more_body=not body.complete)
-        sent, size = kept_body(body.data, body.complete)
+        kept, _ = kept_body(body.data, body.complete)
         authorization = headers.get(self._auth_header)
-        credential = credential_of(authorization and authorization.decode("latin-1"), self.tokens)
         content_type = headers.get(b"content-type")
-        seconds = time.time()
-        when = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
-        when += f".{int(seconds % 1 * 1000):03d}Z"
+        sent = SentRequest(
+            credential=credential_of(
+                authorization and authorization.decode("latin-1"), self.tokens
+            ),
+            content_type=content_type and content_type.decode("latin-1"),
+            body=kept,
+            cut=len(kept) < len(body.data) or not body.complete,
+        )
+        return sent, again
+
+    @staticmethod
+    def journaled(sent: SentRequest) -> SentRequest:
+        """What the journal keeps of it: a body over JOURNAL_BODY_BYTES is left out."""
+        too_large = sent.body is not None and len(sent.body) > JOURNAL_BODY_BYTES
+        return sent._replace(body=None) if too_large else sent
+
+    def line(self, path: str, sent: SentRequest, at: float) -> str | None:
+        """The request as a case line; None when it cannot be one (its body was not kept,
+        or its content type is not printable ASCII)."""
+        if sent.body is None:
+            return None
+        when = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(at)) + f".{int(at % 1 * 1000):03d}Z"
+        size = f"its first {len(sent.body)} bytes" if sent.cut else f"{len(sent.body)} bytes"
         case = Case(
-            label=label_from(f"{credential} at {when}, {size}"),
+            label=label_from(f"{sent.credential} at {when}, {size}"),
             source="mock",
             method=self.operation.method,
-            path=scope["path"],
-            content_type=content_type and content_type.decode("latin-1"),
-            body=sent,
-            credential=credential,
+            path=path,
+            content_type=sent.content_type,
+            body=sent.body,
+            credential=sent.credential,
         )
         try:
-            return dumps(masked(case, self.keys)), again
+            return dumps(masked(case, self.keys))
         except CaseError as error:
             logger.warning("request not recorded as a case: %s", error)
-            return None, again
+            return None

@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from mock_server.admin import routes
-from mock_server.auth import is_control_key
+from mock_server.auth import TokenTable, is_control_key
+from mock_server.recorder import CaseTaker
 from mock_server.spec import operation
 from mock_server.store import ContactShape, MemoryStore
 from tests.conftest import STAFF, MakeMock, client_for
@@ -25,7 +26,7 @@ def admin_requests() -> list[tuple[str, str]]:
     """Every route of the admin router, plus paths under /__mock__ that match none."""
     store = MemoryStore(ContactShape(operation()), 10, 10)
     found = []
-    for route in routes(store).routes:
+    for route in routes(store, CaseTaker(operation(), TokenTable({}), ())).routes:
         path = "/__mock__" + route.path.replace("{contact_id:int}", "1")  # type: ignore[attr-defined]
         found += [(method, path) for method in sorted(route.methods or ()) if method != "HEAD"]  # type: ignore[attr-defined]
     return [

@@ -16,6 +16,7 @@ from mock_server import cases
 from mock_server.admin import OMITTED
 from mock_server.app import MockApp
 from mock_server.spec import operation
+from mock_server.store import JournalEntry, SentRequest
 from tests.conftest import BOTH_STORES, STAFF, MakeMock, client_for, unique_prefix
 from tests.processes import mock_command, running_mock, running_mocks
 from tests.redis_server import RedisServer
@@ -173,3 +174,15 @@ async def test_a_request_the_format_cannot_hold_is_served_and_not_recorded(
     assert answer.status_code in (201, 415)
     assert listed.text == ""
     assert "request not recorded as a case: " in caplog.text
+
+
+def test_a_journal_entry_keeps_its_request_through_a_store_of_text() -> None:
+    sent = SentRequest("staff", None, b'{"subject": "\xff\x00"}', cut=True)
+    entry = JournalEntry("POST", URL, 201, 1767225600.25, 0.001, sent)
+    assert JournalEntry.loads(entry.dumps()) == entry
+    left_out = entry._replace(request=sent._replace(body=None))
+    assert JournalEntry.loads(left_out.dumps()) == left_out
+    # Written by an earlier mock sharing the same Redis: no request part.
+    assert JournalEntry.loads('["GET", "/x", 404, 1.0, 0.5]') == JournalEntry(
+        "GET", "/x", 404, 1.0, 0.5
+    )

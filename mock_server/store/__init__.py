@@ -8,22 +8,24 @@ from __future__ import annotations
 
 from mock_server.settings import Settings
 from mock_server.store.base import (
-    JOURNAL_CASE_BYTES,
+    JOURNAL_BODY_BYTES,
     Contact,
     ContactShape,
     ContactStore,
     JournalEntry,
+    SentRequest,
     StoreUnavailable,
 )
 from mock_server.store.memory import MemoryStore
 
 __all__ = [
-    "JOURNAL_CASE_BYTES",
+    "JOURNAL_BODY_BYTES",
     "Contact",
     "ContactShape",
     "ContactStore",
     "JournalEntry",
     "MemoryStore",
+    "SentRequest",
     "StoreUnavailable",
     "open_store",
 ]

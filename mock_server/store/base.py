@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple, Protocol
@@ -58,24 +59,53 @@ class ContactShape:
         return self._operation.viewed_values(now)
 
 
-# The most of a case line the journal keeps (every body the spec allows fits): the
-# journal stays bounded; `contacts-mock --record` keeps every body.
-JOURNAL_CASE_BYTES = 64 * 1024
+# The largest body the journal keeps (every body the spec allows fits), so that it stays
+# bounded; `contacts-mock --record` keeps every body.
+JOURNAL_BODY_BYTES = 64 * 1024
+
+
+class SentRequest(NamedTuple):
+    """What a case needs of a request of the contract's operation, beside its path and
+    time: its credential by name (never the key), content type and body (None when over
+    JOURNAL_BODY_BYTES: not kept), and whether the body was cut (a body over the spec's
+    limit is kept as its first limit + 1 bytes)."""
+
+    credential: str
+    content_type: str | None
+    body: bytes | None
+    cut: bool
 
 
 class JournalEntry(NamedTuple):
     """One request the journal remembers; turned into JSON only when someone asks.
-
-    `case`: the request as a case line (see `mock_server.cases`) for the contract
-    operation's requests, "" when its line was over JOURNAL_CASE_BYTES; None for others.
-    """
+    `request`: for the contract operation's requests, what a case needs of it."""
 
     method: str
     path: str
     status: int
     started: float
     duration: float
-    case: str | None = None
+    request: SentRequest | None = None
+
+    def dumps(self) -> str:
+        """The entry as a JSON array, bytes as Latin-1 text: for a store that keeps text."""
+        sent, request = self.request, None
+        if sent is not None:
+            body = None if sent.body is None else sent.body.decode("latin-1")
+            request = [sent.credential, sent.content_type, body, sent.cut]
+        return json.dumps([*self[:5], request])
+
+    @classmethod
+    def loads(cls, text: str | bytes) -> JournalEntry:
+        """An entry from `dumps`' JSON."""
+        # An entry of an earlier mock sharing the store has no request part.
+        method, path, status, started, duration, *rest = json.loads(text)
+        sent = rest[0] if rest else None
+        if sent is not None:
+            credential, content_type, body, cut = sent
+            raw = None if body is None else body.encode("latin-1")
+            sent = SentRequest(credential, content_type, raw, cut)
+        return cls(method, path, status, started, duration, sent)
 
     def as_json(self) -> dict[str, Any]:
         return {

@@ -236,7 +236,7 @@ class RedisStore:
     async def journal(self) -> list[JournalEntry]:
         # In the same round trip as this process's entries not yet written, after them.
         entries = await self._trips.call("LRANGE", self._journal, 0, -1)
-        return [JournalEntry(*json.loads(entry)) for entry in entries]
+        return [JournalEntry.loads(entry) for entry in entries]
 
     async def close(self) -> None:
         # Entries Redis does not take now are lost with the process.
@@ -251,7 +251,7 @@ class RedisStore:
         if not self._riding:
             return []
         return [
-            ("RPUSH", self._journal, *(json.dumps(entry) for entry in self._riding)),
+            ("RPUSH", self._journal, *(entry.dumps() for entry in self._riding)),
             ("LTRIM", self._journal, -self._journal_size, -1),
         ]
 
