@@ -22,6 +22,7 @@ tries again, so the mock recovers by itself when Redis is back.
 from __future__ import annotations
 
 import json
+import ssl
 from collections import deque
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -117,7 +118,8 @@ def masked(url: str) -> str:
     if parts.password is not None:
         netloc = f"{parts.username or ''}:***@{netloc.rpartition('@')[2]}"
     query = urlencode(
-        [(k, "***" if k == "password" else v) for k, v in parse_qsl(parts.query)], safe="*"
+        [(k, "***" if k == "password" else v) for k, v in parse_qsl(parts.query)],
+        safe="*/",  # a file path (ssl_ca_certs=...) reads as written
     )
     return urlunsplit(parts._replace(netloc=netloc, query=query))
 
@@ -269,4 +271,7 @@ class RedisStore:
             reason = f"no answer within {self.timeout:g} s"
         else:
             reason = (str(error).splitlines() or [type(error).__name__])[0]
+        if isinstance(error.__context__, ssl.SSLCertVerificationError):
+            reason += " (a certificate this machine does not trust: give its CA in the URL, "
+            reason += "rediss://...?ssl_ca_certs=/path/to/ca.pem)"
         return StoreUnavailable(f"Redis at {self.url} is unavailable: {reason}")
