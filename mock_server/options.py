@@ -87,19 +87,21 @@ def argument(option: Option, prefix: str) -> dict[str, Any]:
     """The keyword arguments of argparse's (and pytest's) add_argument for the option: it
     collects text only, left to `resolve`; the help names the environment variable."""
     variable = option.variable(prefix)
+    help_parts = [option.help]
+    action = "store_true" if option.flag else "store"
     if option.separator is not None:
         sep = option.separator
+        help_parts.append("(repeatable)")
         variable += ", comma-separated" if sep == "," else f", separated by {sep!r}"
-    repeatable = "(repeatable)" if option.separator is not None else ""
+        action = "append"
+    help_parts.append(f"[{variable}]")
     kwargs: dict[str, Any] = {
         "dest": option.dest,
         "default": None,
-        "help": " ".join(filter(None, [option.help, repeatable, f"[{variable}]"])),
+        "action": action,
+        "help": " ".join(filter(None, help_parts)),
     }
-    if option.flag:
-        kwargs["action"] = "store_true"
-    else:
-        kwargs["action"] = "store" if option.separator is None else "append"
+    if not option.flag:
         choices = option.choices and "{" + ",".join(option.choices) + "}"
         kwargs["metavar"] = choices or option.metavar
     return kwargs

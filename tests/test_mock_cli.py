@@ -117,7 +117,10 @@ def test_option_beats_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         (["--latency", "-1"], "between 0 and 600000"),
         (["--head-timeout", "0"], "between 0.1 and 3600 s"),
         (["--log-format", "xml"], "--log-format: 'xml' is not one of text, json"),
-        (["--store", "http://cache:6379"], "--store: expected memory or a redis:// or rediss:// URL"),
+        (
+            ["--store", "http://cache:6379"],
+            "--store: expected memory or a redis:// or rediss:// URL",
+        ),
         (["--store-prefix", "a{b}"], "no braces"),
         (["--store-timeout", "0"], "between 0.1 and 60 s"),
         (["--workers", "0"], "must be at least 1"),
