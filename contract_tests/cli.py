@@ -8,7 +8,6 @@ warning raised); 2 usage or configuration error; 3 target unreachable; 4 interna
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import sys
 import threading
@@ -23,20 +22,21 @@ from contract_tests.http import TargetLost, TargetUnreachable
 from contract_tests.report import console, from_outcome, write
 from contract_tests.runner import Progress, run, saved_text
 from mock_server.cases import CaseError
-from mock_server.options import Parser, add_options
+from mock_server.options import Parser
 
 OK, VIOLATIONS, USAGE, UNREACHABLE, INTERNAL_ERROR = 0, 1, 2, 3, 4
 PROG = "contacts-contract"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> Parser:
     parser = Parser(
+        OPTIONS,
+        ENV_PREFIX,
         prog=PROG,
         description="Check a Contacts API backend against its OpenAPI contract. It creates "
         "records: point it at a disposable environment. Without --base-url it tests the "
         f"embedded mock. Every option can also be set with {ENV_PREFIX}<NAME>.",
     )
-    add_options(parser, OPTIONS, ENV_PREFIX)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
-import os
 import re
 import sys
 from collections.abc import Sequence
@@ -11,16 +9,7 @@ from pathlib import Path
 
 from mock_server import __version__, faults
 from mock_server.app import ADMIN_PREFIX, MockApp
-from mock_server.options import (
-    ConfigError,
-    Option,
-    Parser,
-    add_options,
-    key_role,
-    number,
-    port,
-    resolve,
-)
+from mock_server.options import Option, Parser, key_role, number, port
 from mock_server.seed import SeedError
 from mock_server.serve import MockServer, ServeError, is_loopback, workers_problem
 from mock_server.settings import DEFAULT_TOKENS, Settings
@@ -97,13 +86,14 @@ OPTIONS = (
 )  # fmt: skip
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> Parser:
     parser = Parser(
+        OPTIONS,
+        ENV_PREFIX,
         prog="contacts-mock",
         description="A stateful mock of the Contacts API, driven by its OpenAPI contract. "
         f"Every option can also be set with an environment variable {ENV_PREFIX}<NAME>.",
     )
-    add_options(parser, OPTIONS, ENV_PREFIX)
     parser.add_argument(
         "--list-faults", action="store_true", help="list the faults --fault accepts, and exit"
     )
@@ -119,10 +109,7 @@ def parse_settings(argv: Sequence[str] | None = None) -> tuple[Settings, str]:
     if args.list_faults:
         print(faults.listing())
         parser.exit(0)
-    try:
-        given = resolve(OPTIONS, vars(args), os.environ, ENV_PREFIX)
-    except ConfigError as error:
-        parser.error(str(error))
+    given = parser.values(args)
     log_level = given.pop("log_level")
     settings = Settings(**given | {"tokens": dict(given["tokens"])})
     problem = workers_problem(settings)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import argparse
 import math
-from collections.abc import Callable, Iterable, Mapping
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
@@ -75,14 +76,6 @@ class Option:
         return [item.strip() for item in text.split(self.separator) if item.strip()]
 
 
-class Parser(argparse.ArgumentParser):
-    """An argparse parser whose errors are one line, `prog: error: message`, exit code 2."""
-
-    def error(self, message: str) -> NoReturn:
-        # No usage dump: the message names the option.
-        self.exit(2, f"{self.prog}: error: {message}\n")
-
-
 def argument(option: Option, prefix: str) -> dict[str, Any]:
     """The keyword arguments of argparse's (and pytest's) add_argument for the option: it
     collects text only, left to `resolve`; the help names the environment variable."""
@@ -107,9 +100,26 @@ def argument(option: Option, prefix: str) -> dict[str, Any]:
     return kwargs
 
 
-def add_options(parser: argparse.ArgumentParser, options: Iterable[Option], prefix: str) -> None:
-    for option in options:
-        parser.add_argument(option.flag_name, **argument(option, prefix))
+class Parser(argparse.ArgumentParser):
+    """An argparse parser of a table of options, whose errors are one line,
+    `prog: error: message`, exit code 2."""
+
+    def __init__(self, options: Sequence[Option], prefix: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.options, self.prefix = options, prefix
+        for option in options:
+            self.add_argument(option.flag_name, **argument(option, prefix))
+
+    def values(self, args: argparse.Namespace) -> dict[str, Any]:
+        """`resolve` of the parsed text and the environment; exits when a value is wrong."""
+        try:
+            return resolve(self.options, vars(args), os.environ, self.prefix)
+        except ConfigError as error:
+            self.error(str(error))
+
+    def error(self, message: str) -> NoReturn:
+        # No usage dump: the message names the option.
+        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def resolve(

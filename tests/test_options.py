@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 
@@ -12,7 +13,6 @@ from mock_server.options import (
     ConfigError,
     Option,
     Parser,
-    add_options,
     key,
     key_role,
     number,
@@ -35,12 +35,9 @@ TABLE = (
 
 
 def parsed(argv: list[str], environ: dict[str, str] | None = None) -> dict[str, Any]:
-    parser = Parser(prog="app")
-    add_options(parser, TABLE, PREFIX)
-    try:
-        return resolve(TABLE, vars(parser.parse_args(argv)), environ or {}, PREFIX)
-    except ConfigError as error:
-        parser.error(str(error))
+    parser = Parser(TABLE, PREFIX, prog="app")
+    with patch.dict(os.environ, environ or {}):
+        return parser.values(parser.parse_args(argv))
 
 
 def test_nothing_given_gives_the_defaults_and_empty_values() -> None:

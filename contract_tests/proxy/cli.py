@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,17 +11,7 @@ from contract_tests.proxy.app import PREFIX, VIOLATIONS_HEADER, create_proxy
 from contract_tests.proxy.settings import DEFAULT_PORT, ProxySettings
 from mock_server.cases import MAX_FILE_BYTES
 from mock_server.logs import log_config
-from mock_server.options import (
-    ConfigError,
-    Option,
-    Parser,
-    add_options,
-    key_role,
-    number,
-    port,
-    resolve,
-    url,
-)
+from mock_server.options import Option, Parser, key_role, number, port, url
 from mock_server.settings import LogFormat
 
 PROG = "contacts-contract proxy"
@@ -60,14 +48,15 @@ OPTIONS = (
 )  # fmt: skip
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> Parser:
     parser = Parser(
+        OPTIONS,
+        ENV_PREFIX,
         prog=PROG,
         description="A validating proxy: forwards every request to the upstream unchanged and "
         "judges each exchange of the contract's operation by the contract suite's checks. "
         f"Every option can also be set with an environment variable {ENV_PREFIX}<NAME>.",
     )
-    add_options(parser, OPTIONS, ENV_PREFIX)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 
@@ -75,10 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
 def parse_settings(argv: Sequence[str] | None = None) -> tuple[ProxySettings, LogFormat, str]:
     """Settings from the command line and the environment, the log format and level."""
     parser = build_parser()
-    try:
-        values = resolve(OPTIONS, vars(parser.parse_args(argv)), os.environ, ENV_PREFIX)
-    except ConfigError as error:
-        parser.error(str(error))
+    values = parser.values(parser.parse_args(argv))
     if values["upstream"] is None:
         parser.error(f"--upstream (or {ENV_PREFIX}UPSTREAM) is required")
     log_format, log_level = values.pop("log_format"), values.pop("log_level")
