@@ -164,8 +164,8 @@ async def test_a_request_the_format_cannot_hold_is_served_and_not_recorded(
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # A mock served earlier in this session may have set its logger not to propagate, and
-    # above warnings (the suite's embedded mock logs errors only).
+    # A mock served earlier in this session may have set its logger not to propagate,
+    # or above warnings.
     monkeypatch.setattr(logging.getLogger("mock_server"), "propagate", True)
     caplog.set_level(logging.WARNING, logger="mock_server")
     mock: MockApp = make_mock()
