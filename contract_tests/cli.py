@@ -8,14 +8,13 @@ warning raised); 2 usage or configuration error; 3 target unreachable; 4 interna
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import sys
 import threading
 import time
 import traceback
 from collections.abc import Sequence
-from typing import NoReturn, TextIO
+from typing import TextIO
 
 from contract_tests import __version__
 from contract_tests.config import ENV_PREFIX, OPTIONS, Config, ConfigError, build
@@ -23,36 +22,21 @@ from contract_tests.http import TargetLost, TargetUnreachable
 from contract_tests.report import console, from_outcome, write
 from contract_tests.runner import Progress, run, saved_text
 from mock_server.cases import CaseError
+from mock_server.options import Parser
 
 OK, VIOLATIONS, USAGE, UNREACHABLE, INTERNAL_ERROR = 0, 1, 2, 3, 4
 PROG = "contacts-contract"
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        # One line, no usage dump: the message names the option.
-        self.exit(USAGE, f"{self.prog}: error: {message}\n")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+def build_parser() -> Parser:
+    parser = Parser(
+        OPTIONS,
+        ENV_PREFIX,
         prog=PROG,
         description="Check a Contacts API backend against its OpenAPI contract. It creates "
         "records: point it at a disposable environment. Without --base-url it tests the "
         f"embedded mock. Every option can also be set with {ENV_PREFIX}<NAME>.",
     )
-    for option in OPTIONS:
-        help_text = f"{option.help} [{option.env}]"
-        if option.flag:
-            parser.add_argument(option.flag_name, action="store_true", default=None, help=help_text)
-        elif option.repeatable:
-            parser.add_argument(
-                option.flag_name, metavar=option.metavar, action="append", help=help_text
-            )
-        else:
-            parser.add_argument(
-                option.flag_name, metavar=option.metavar, default=None, help=help_text
-            )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 

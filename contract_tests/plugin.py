@@ -28,12 +28,13 @@ import pytest
 
 from contract_tests import cases
 from contract_tests.client_warnings import ContractWarning
-from contract_tests.config import OPTIONS, Config, ConfigError, build
+from contract_tests.config import ENV_PREFIX, OPTIONS, Config, ConfigError, build
 from contract_tests.findings import Failure
 from contract_tests.http import TargetLost, TargetUnreachable
 from contract_tests.report import Report, case_text, console, from_outcome, key_secrets, write
 from contract_tests.runner import Outcome, Runner, run, saved_text, target
 from mock_server.cases import SUFFIX, Case, CaseError, is_case_file
+from mock_server.options import argument
 
 OUTCOME = pytest.StashKey[Outcome]()
 REPORT = pytest.StashKey[Report]()
@@ -53,13 +54,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     for option in OPTIONS:
         if option.name == "junit-xml":
             continue  # pytest's own --junit-xml writes one test case per check
-        kwargs: dict[str, Any] = {"dest": PREFIX + option.dest, "default": None}
-        kwargs["help"] = f"{option.help} [{option.env}]"
-        if option.flag:
-            kwargs["action"] = "store_true"
-        else:
-            kwargs["metavar"] = option.metavar
-            kwargs["action"] = "append" if option.repeatable else "store"
+        kwargs = argument(option, ENV_PREFIX) | {"dest": PREFIX + option.dest}
         try:
             group.addoption(option.flag_name, **kwargs)
         except ValueError:

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
-import math
-import os
 import re
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
 
 from mock_server import __version__, faults
 from mock_server.app import ADMIN_PREFIX, MockApp
-from mock_server.auth import KNOWN_ROLES
+from mock_server.options import Option, Parser, key_role, number, port
 from mock_server.seed import SeedError
 from mock_server.serve import MockServer, ServeError, is_loopback, workers_problem
 from mock_server.settings import DEFAULT_TOKENS, Settings
@@ -23,40 +18,9 @@ from mock_server.store import MEMORY, REDIS_SCHEMES
 ENV_PREFIX = "CONTACTS_MOCK_"
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        # One line, no usage dump: the message names the option.
-        self.exit(2, f"{self.prog}: error: {message}\n")
-
-
-def _token(value: str) -> tuple[str, str]:
-    key, sep, role = value.partition("=")
-    if not sep or not key or role not in KNOWN_ROLES:
-        raise argparse.ArgumentTypeError(
-            f"expected KEY=ROLE with ROLE one of {', '.join(KNOWN_ROLES)}, got {value!r}"
-        )
-    return key, role
-
-
-def _number(kind: type[float] | type[int], low: float, high: float, unit: str = "") -> Any:
-    """A converter to a number within [low, high], for argparse."""
-
-    def convert(value: str) -> float | int:
-        try:
-            number = kind(value)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
-        if not low <= number <= high:
-            bounds = f"at least {low:g}" if high == math.inf else f"between {low:g} and {high:g}"
-            raise argparse.ArgumentTypeError(f"{value} must be {bounds}{unit}")
-        return number
-
-    return convert
-
-
 def _store(value: str) -> str:
     if value != MEMORY and not value.startswith(REDIS_SCHEMES):
-        raise argparse.ArgumentTypeError(
+        raise ValueError(
             f"expected {MEMORY} or a redis:// or rediss:// URL, got {value.split('@')[-1]!r}"
         )
     return value
@@ -68,110 +32,68 @@ _PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
 
 def _store_prefix(value: str) -> str:
     if not _PREFIX.fullmatch(value):
-        raise argparse.ArgumentTypeError(
-            f"{value!r}: use letters, digits and . _ : - (at most 100, no braces)"
-        )
+        raise ValueError(f"{value!r}: use letters, digits and . _ : - (at most 100, no braces)")
     return value
 
 
-@dataclass(frozen=True)
-class Option:
-    """One option of the command line and its environment variable, CONTACTS_MOCK_<env>."""
-
-    flag: str
-    env: str
-    help: str
-    default: str | None = None
-    type: Callable[[str], Any] = str
-    metavar: str | None = None
-    choices: tuple[str, ...] | None = None
-    repeatable: bool = False
-    """Given several times; the environment variable holds a comma-separated list."""
-    setting: str | None = None
-    """The Settings field it sets, when not the flag's name."""
+def _fault(name: str) -> str:
+    if name not in faults.catalogue():
+        raise ValueError(f"unknown fault {name!r}; --list-faults lists them")
+    return name
 
 
-_COUNT = _number(int, 1, math.inf)
+_COUNT = number(int, 1)
+_MS = number(float, 0, 600_000, unit=" ms")
+_BUILT_IN_TOKENS = ",".join(f"{key}={role}" for key, role in DEFAULT_TOKENS.items())
 
 OPTIONS = (
-    Option("--host", "HOST", "address to listen on", "127.0.0.1"),
-    Option("--port", "PORT", "port; 0 picks a free one", "8000", _number(int, 0, 65535)),
-    Option(
-        "--token", "TOKENS", "an accepted token and its role (staff, admin or user); "
-        "replaces the built-in tokens", type=_token, metavar="KEY=ROLE", repeatable=True,
-        setting="tokens",
-    ),
-    Option("--cors-origin", "CORS_ORIGINS", "an allowed browser origin; default any",
-           metavar="ORIGIN", repeatable=True, setting="cors_origins"),
-    Option("--latency", "LATENCY", "delay added to every API response", "0",
-           _number(float, 0, 600_000, " ms"), "MS", setting="latency_ms"),
-    Option("--jitter", "JITTER", "random extra delay, up to MS", "0",
-           _number(float, 0, 600_000, " ms"), "MS", setting="jitter_ms"),
-    Option("--seed-file", "SEED_FILE", "JSON list of contacts to preload", type=Path,
-           metavar="PATH"),
-    Option("--max-contacts", "MAX_CONTACTS", "contacts kept; the oldest are dropped beyond it",
-           "100000", _COUNT, "N"),
-    Option("--head-timeout", "HEAD_TIMEOUT",
-           "a request head not received within S seconds gets 408", "10",
-           _number(float, 0.1, 3600, " s"), "S", setting="head_timeout_s"),
-    Option("--store", "STORE", "where contacts and the request journal live: memory (this "
+    Option("host", help="address to listen on", default="127.0.0.1"),
+    Option("port", port, "port; 0 picks a free one", default="8000"),
+    Option("token", key_role, "an accepted token and its role (staff, admin or user); "
+           "replaces the built-in tokens", "KEY=ROLE", _BUILT_IN_TOKENS, separator=",",
+           setting="tokens"),
+    Option("cors-origin", help="an allowed browser origin; default any", metavar="ORIGIN",
+           default="*", separator=",", setting="cors_origins"),
+    Option("latency", _MS, "delay added to every API response", "MS", "0",
+           setting="latency_ms", env="LATENCY"),
+    Option("jitter", _MS, "random extra delay, up to MS", "MS", "0", setting="jitter_ms",
+           env="JITTER"),
+    Option("seed-file", Path, "JSON list of contacts to preload", "PATH"),
+    Option("max-contacts", _COUNT, "contacts kept; the oldest are dropped beyond it", "N",
+           "100000"),
+    Option("head-timeout", number(float, 0.1, 3600, unit=" s"),
+           "a request head not received within S seconds gets 408", "S", "10",
+           setting="head_timeout_s", env="HEAD_TIMEOUT"),
+    Option("store", _store, "where contacts and the request journal live: memory (this "
            "process) or redis://host:port/db, rediss://... (shared by every worker and replica)",
-           MEMORY, _store, "URL"),
-    Option("--store-prefix", "STORE_PREFIX",
-           "Redis keys start {NAME}:, so several mocks can share one Redis", "contacts-mock",
-           _store_prefix, "NAME"),
-    Option("--store-timeout", "STORE_TIMEOUT",
-           "a request waits at most S seconds for the store, then gets 503", "2",
-           _number(float, 0.1, 60, " s"), "S", setting="store_timeout_s"),
-    Option("--workers", "WORKERS",
-           "worker processes; more than 1 needs a shared store (--store redis://...)", "1",
-           _COUNT, "N"),
-    Option("--control-token", "CONTROL_TOKEN",
-           "every /__mock__/ request then needs Authorization: Token KEY", metavar="KEY"),
-    Option("--log-format", "LOG_FORMAT", "", "text", choices=("text", "json")),
-    Option("--log-level", "LOG_LEVEL", "", "info", choices=("debug", "info", "warning", "error")),
-    Option("--fault", "FAULT", "serve with one deliberate backend bug, to check that a "
-           "contract suite catches it; see --list-faults", metavar="NAME"),
-    Option("--record", "RECORD", "append every request of the API to FILE as a case (JSON "
-           "Lines, keys replaced by their roles), to replay with contacts-contract --cases",
-           type=Path, metavar="FILE"),
+           "URL", MEMORY),
+    Option("store-prefix", _store_prefix,
+           "Redis keys start {NAME}:, so several mocks can share one Redis", "NAME",
+           "contacts-mock"),
+    Option("store-timeout", number(float, 0.1, 60, unit=" s"),
+           "a request waits at most S seconds for the store, then gets 503", "S", "2",
+           setting="store_timeout_s", env="STORE_TIMEOUT"),
+    Option("workers", _COUNT,
+           "worker processes; more than 1 needs a shared store (--store redis://...)", "N", "1"),
+    Option("control-token", help="every /__mock__/ request then needs Authorization: Token KEY",
+           metavar="KEY"),
+    Option("log-format", default="text", choices=("text", "json")),
+    Option("log-level", default="info", choices=("debug", "info", "warning", "error")),
+    Option("fault", _fault, "serve with one deliberate backend bug, to check that a contract "
+           "suite catches it; see --list-faults", "NAME"),
+    Option("record", Path, "append every request of the API to FILE as a case (JSON Lines, "
+           "keys replaced by their roles), to replay with contacts-contract --cases", "FILE"),
 )  # fmt: skip
 
 
-def _dest(option: Option) -> str:
-    return option.setting or option.flag[2:].replace("-", "_")
-
-
-def _from_environment(option: Option, parser: argparse.ArgumentParser) -> Any:
-    """The option's value from its environment variable (None when unset), checked."""
-    name = ENV_PREFIX + option.env
-    raw = os.environ.get(name) or None
-    if raw is None or not option.repeatable:
-        return raw
-    try:
-        return [option.type(item.strip()) for item in raw.split(",") if item.strip()] or None
-    except argparse.ArgumentTypeError as error:
-        parser.error(f"{name}: {error}")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+def build_parser() -> Parser:
+    parser = Parser(
+        OPTIONS,
+        ENV_PREFIX,
         prog="contacts-mock",
         description="A stateful mock of the Contacts API, driven by its OpenAPI contract. "
         f"Every option can also be set with an environment variable {ENV_PREFIX}<NAME>.",
     )
-    for option in OPTIONS:
-        environment = f"{option.env}, comma-separated" if option.repeatable else option.env
-        parser.add_argument(
-            option.flag,
-            dest=_dest(option),
-            type=option.type,
-            metavar=option.metavar,
-            choices=option.choices,
-            action="append" if option.repeatable else "store",
-            help=" ".join(filter(None, [option.help, "(repeatable)" * option.repeatable,
-                                        f"[{environment}]"])),
-        )  # fmt: skip
     parser.add_argument(
         "--list-faults", action="store_true", help="list the faults --fault accepts, and exit"
     )
@@ -187,27 +109,9 @@ def parse_settings(argv: Sequence[str] | None = None) -> tuple[Settings, str]:
     if args.list_faults:
         print(faults.listing())
         parser.exit(0)
-    given: dict[str, Any] = {}
-    for option in OPTIONS:
-        value = getattr(args, _dest(option))
-        if value is None:
-            value = _from_environment(option, parser)
-        if value is None and option.default is not None:
-            value = option.default
-        if isinstance(value, str) and not option.repeatable and option.type is not str:
-            try:
-                value = option.type(value)
-            except argparse.ArgumentTypeError as error:
-                parser.error(f"{ENV_PREFIX}{option.env}: {error}")
-        if option.choices and value not in option.choices:
-            parser.error(f"{ENV_PREFIX}{option.env}: {value!r} is not one of {option.choices}")
-        given[_dest(option)] = value
-    if given["fault"] is not None and given["fault"] not in faults.catalogue():
-        parser.error(f"--fault: unknown fault {given['fault']!r}; --list-faults lists them")
+    given = parser.values(args)
     log_level = given.pop("log_level")
-    given["tokens"] = dict(given["tokens"]) if given["tokens"] else DEFAULT_TOKENS
-    given["cors_origins"] = tuple(given["cors_origins"] or ["*"])
-    settings = Settings(**given)
+    settings = Settings(**given | {"tokens": dict(given["tokens"])})
     problem = workers_problem(settings)
     if problem:
         parser.error(problem)

@@ -33,10 +33,11 @@ def test_list_faults_prints_the_catalogue() -> None:
 
 
 def test_unknown_fault_is_a_one_line_usage_error() -> None:
-    for result in (mock("--fault", "nope"), mock(env={"CONTACTS_MOCK_FAULT": "nope"})):
+    given, from_environment = mock("--fault", "nope"), mock(env={"CONTACTS_MOCK_FAULT": "nope"})
+    for result, source in ((given, "--fault"), (from_environment, "CONTACTS_MOCK_FAULT")):
         assert result.returncode == 2
         assert result.stderr.strip() == (
-            "contacts-mock: error: --fault: unknown fault 'nope'; --list-faults lists them"
+            f"contacts-mock: error: {source}: unknown fault 'nope'; --list-faults lists them"
         )
 
 

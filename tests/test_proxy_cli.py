@@ -145,15 +145,15 @@ def proxy_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Compl
         ((), "--upstream (or CONTACTS_PROXY_UPSTREAM) is required"),
         (
             ("--upstream", "ftp://x"),
-            "argument --upstream: 'ftp://x' is not an http:// or https:// URL",
+            "--upstream: 'ftp://x' is not an http:// or https:// URL",
         ),
         (
             ("--upstream", "http://127.0.0.1:1", "--token", "k=root"),
-            "argument --token: expected KEY=ROLE with ROLE one of staff, admin, user",
+            "--token: expected KEY=ROLE with ROLE one of staff, admin, user",
         ),
         (
             ("--upstream", "http://127.0.0.1:1", "--upstream-timeout", "0"),
-            "argument --upstream-timeout: 0 must be more than 0 and at most 3600",
+            "--upstream-timeout: 0 must be more than 0 and at most 3600",
         ),
     ],
 )

@@ -1,0 +1,224 @@
+"""Command-line options and their environment variables: one table, read one way.
+
+contacts-mock, contacts-contract and its proxy each describe their options as a table of
+`Option`s; argparse (or pytest) only collects the text given, and `resolve` parses it: an
+option beats its environment variable, which beats the default. Every parser takes text and
+raises ValueError with a readable message, which `resolve` prefixes with the option or the
+variable it came from.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, NoReturn
+from urllib.parse import urlsplit
+
+from mock_server.auth import KNOWN_ROLES
+
+
+class ConfigError(Exception):
+    """A wrong option or environment variable (exit code 2); the message is one line."""
+
+
+@dataclass(frozen=True)
+class Option:
+    """`--name` and its environment variable, <prefix><ENV> (ENV: the setting's name, upper-case)."""
+
+    name: str
+    parse: Callable[[str], Any] = str
+    help: str = ""
+    metavar: str | None = None
+    default: str | None = None
+    """As it would be typed; parsed like a given value."""
+    flag: bool = False
+    """`--name` alone means yes; its variable holds yes or no (1/0, true/false, on/off)."""
+    separator: str | None = None
+    """Repeatable: given several times, its variable holds the values separated by this."""
+    choices: tuple[str, ...] | None = None
+    setting: str | None = None
+    """The settings field it sets, when not the name's."""
+    env: str | None = None
+    """The variable's suffix, when not the setting's name."""
+
+    @property
+    def dest(self) -> str:
+        return self.setting or self.name.replace("-", "_")
+
+    @property
+    def flag_name(self) -> str:
+        return "--" + self.name
+
+    def variable(self, prefix: str) -> str:
+        return prefix + (self.env or self.dest.upper())
+
+    def value(self, text: str) -> Any:
+        if self.choices is not None and text not in self.choices:
+            raise ValueError(f"{text!r} is not one of {', '.join(self.choices)}")
+        return yes_no(text) if self.flag else self.parse(text)
+
+    def values(self, texts: list[str]) -> Any:
+        """A repeatable option's tuple of values (none: empty); another's value (none: None,
+        or False for a flag)."""
+        if self.separator is not None:
+            return tuple(self.value(text) for text in texts)
+        if not texts:
+            return False if self.flag else None
+        return self.value(texts[-1])
+
+    def split(self, text: str) -> list[str]:
+        """The texts a variable (or a default) holds; empty holds none."""
+        if self.separator is None:
+            return [text] if text else []
+        return [item.strip() for item in text.split(self.separator) if item.strip()]
+
+
+def argument(option: Option, prefix: str) -> dict[str, Any]:
+    """The keyword arguments of argparse's (and pytest's) add_argument for the option: it
+    collects text only, left to `resolve`; the help names the environment variable."""
+    variable = option.variable(prefix)
+    help_parts = [option.help]
+    action = "store_true" if option.flag else "store"
+    if option.separator is not None:
+        sep = option.separator
+        help_parts.append("(repeatable)")
+        variable += ", comma-separated" if sep == "," else f", separated by {sep!r}"
+        action = "append"
+    help_parts.append(f"[{variable}]")
+    kwargs: dict[str, Any] = {
+        "dest": option.dest,
+        "default": None,
+        "action": action,
+        "help": " ".join(filter(None, help_parts)),
+    }
+    if not option.flag:
+        choices = option.choices and "{" + ",".join(option.choices) + "}"
+        kwargs["metavar"] = choices or option.metavar
+    return kwargs
+
+
+class Parser(argparse.ArgumentParser):
+    """An argparse parser of a table of options, whose errors are one line,
+    `prog: error: message`, exit code 2."""
+
+    def __init__(self, options: Sequence[Option], prefix: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.options, self.prefix = options, prefix
+        for option in options:
+            self.add_argument(option.flag_name, **argument(option, prefix))
+
+    def values(self, args: argparse.Namespace) -> dict[str, Any]:
+        """`resolve` of the parsed text and the environment; exits when a value is wrong."""
+        try:
+            return resolve(self.options, vars(args), os.environ, self.prefix)
+        except ConfigError as error:
+            self.error(str(error))
+
+    def error(self, message: str) -> NoReturn:
+        # No usage dump: the message names the option.
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def resolve(
+    options: Iterable[Option], given: Mapping[str, Any], environ: Mapping[str, str], prefix: str
+) -> dict[str, Any]:
+    """Each option's value by its dest: the option's text as given (None, False or an empty
+    list: not given), else its environment variable's (empty: unset), else its default's.
+    Unset: () for a repeatable option, False for a flag, None for any other.
+
+    Raises ConfigError naming the option or the variable that is wrong.
+    """
+    resolved: dict[str, Any] = {}
+    for option in options:
+        texts: list[str] = []
+        source = option.flag_name
+        value = given.get(option.dest)
+        if value is True:
+            texts = ["yes"]
+        elif isinstance(value, str):
+            texts = [value]
+        elif isinstance(value, list):
+            texts = value
+        if not texts:
+            source = option.variable(prefix)
+            texts = option.split(environ.get(source, ""))
+        if not texts and option.default is not None:
+            texts = option.split(option.default)
+        try:
+            resolved[option.dest] = option.values(texts)
+        except ValueError as error:
+            raise ConfigError(f"{source}: {error}") from None
+    return resolved
+
+
+# --- value parsers: text in, a value out, or ValueError with a readable message -----------
+
+
+def number(
+    kind: type[int] | type[float],
+    low: float,
+    high: float = math.inf,
+    *,
+    above: bool = False,
+    unit: str = "",
+) -> Callable[[str], Any]:
+    """A parser of numbers of `kind` from `low` (or above it) up to `high`."""
+
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a number") from None
+        if value < low or (above and value == low) or value > high or math.isnan(value):
+            lowest = f"more than {low:g}" if above else f"at least {low:g}"
+            if high == math.inf:
+                bounds = lowest
+            elif above:
+                bounds = f"{lowest} and at most {high:g}"
+            else:
+                bounds = f"between {low:g} and {high:g}"
+            raise ValueError(f"{text} must be {bounds}{unit}")
+        return value
+
+    return parse
+
+
+port = number(int, 0, 65535)
+
+
+def url(text: str) -> str:
+    """An http:// or https:// base URL, without a trailing slash."""
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{text!r} is not an http:// or https:// URL")
+    if parts.query or parts.fragment:
+        raise ValueError(f"{text!r} must not have a query or a fragment")
+    return text.rstrip("/")
+
+
+def yes_no(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("", "0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{text!r} is not a yes/no value")
+
+
+def key(text: str) -> str:
+    """An API key as sent in `Authorization: Token <key>`: one word."""
+    if not text or any(c.isspace() for c in text):
+        raise ValueError("a key must be non-empty and without spaces")
+    return text
+
+
+def key_role(text: str) -> tuple[str, str]:
+    """KEY=ROLE, a key and one of the roles the mock knows."""
+    name, sep, role = text.partition("=")
+    if not sep or not name or any(c.isspace() for c in name) or role not in KNOWN_ROLES:
+        # The text is not shown: it holds a key.
+        raise ValueError(f"expected KEY=ROLE with ROLE one of {', '.join(KNOWN_ROLES)}")
+    return name, role
