@@ -9,8 +9,8 @@ import socket
 import ssl
 import subprocess
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from tests.processes import free_port
 from tests.tls_proxy import self_signed
 
 REDIS_SERVER = os.environ.get("CONTACTS_TEST_REDIS_SERVER", "/usr/bin/redis-server")
+REDIS_CLI = Path(REDIS_SERVER).with_name("redis-cli")  # Debian's redis-tools, a dependency
 START_TIMEOUT = 10.0
 
 
@@ -57,10 +58,10 @@ def _answers(port: int, ca: Path | None) -> bool:
 
 @contextmanager
 def running_redis(
-    directory: Path, port: int | None = None, tls: bool = False
+    directory: Path, port: int | None = None, tls: bool = False, extra: Sequence[str] = ()
 ) -> Iterator[RedisServer]:
     """redis-server on 127.0.0.1 (a free port unless given), until the block ends; with
-    `tls`, TLS only, with a self-signed certificate for 127.0.0.1."""
+    `tls`, TLS only, with a self-signed certificate for 127.0.0.1; `extra`: more options."""
     if not Path(REDIS_SERVER).exists():
         raise RuntimeError(
             f"{REDIS_SERVER} is missing: install Debian's redis-server package "
@@ -77,7 +78,7 @@ def running_redis(
     process = subprocess.Popen(
         [REDIS_SERVER, *listen, "--bind", "127.0.0.1", "--save", "",
          "--appendonly", "no", "--daemonize", "no", "--dir", str(directory),
-         "--loglevel", "warning"],
+         "--loglevel", "warning", *extra],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )  # fmt: skip
@@ -98,3 +99,79 @@ def running_redis(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(10)
+
+
+@dataclass
+class RedisCluster:
+    nodes: list[RedisServer]
+
+    def node_of(self, key: str) -> RedisServer:
+        """The node that serves the key's slot."""
+        slot = int(cli(self.nodes[0].port, "CLUSTER", "KEYSLOT", key))
+        for node in self.nodes:
+            if any(low <= slot <= high for low, high in _own_slots(node.port)):
+                return node
+        raise LookupError(f"no node serves slot {slot}")
+
+
+def cli(port: int, *command: str) -> str:
+    """redis-cli's answer to one command sent to 127.0.0.1:port."""
+    result = subprocess.run(
+        [str(REDIS_CLI), "-h", "127.0.0.1", "-p", str(port), *command],
+        capture_output=True, text=True, timeout=30, check=True,
+    )  # fmt: skip
+    return result.stdout.strip()
+
+
+def _own_slots(port: int) -> list[tuple[int, int]]:
+    """The slot ranges the node at `port` serves (its own line of CLUSTER NODES)."""
+    for line in cli(port, "CLUSTER", "NODES").splitlines():
+        fields = line.split()
+        if "myself" in fields[2]:
+            ranges = [field.split("-") for field in fields[8:] if not field.startswith("[")]
+            return [(int(r[0]), int(r[-1])) for r in ranges]
+    return []
+
+
+@contextmanager
+def running_cluster(directory: Path, size: int = 3) -> Iterator[RedisCluster]:
+    """A Redis Cluster of `size` primaries on 127.0.0.1 (redis-cli --cluster create), each
+    node a redis-server stopped by its pid when the block ends."""
+    with ExitStack() as stack:
+        nodes = []
+        for number in range(size):
+            folder = directory / f"node-{number}"
+            folder.mkdir()
+            nodes.append(
+                stack.enter_context(
+                    running_redis(folder, extra=["--cluster-enabled", "yes",
+                                                 "--cluster-config-file", "nodes.conf",
+                                                 # not port + 10000, which may be taken
+                                                 "--cluster-port", str(free_port())])
+                )
+            )  # fmt: skip
+        addresses = [f"127.0.0.1:{node.port}" for node in nodes]
+        subprocess.run(
+            [str(REDIS_CLI), "--cluster", "create", *addresses, "--cluster-replicas", "0",
+             "--cluster-yes"],
+            capture_output=True, timeout=60, check=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + START_TIMEOUT
+        while not all("cluster_state:ok" in cli(n.port, "CLUSTER", "INFO") for n in nodes):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the Redis Cluster did not reach cluster_state:ok")
+            time.sleep(0.1)
+        yield RedisCluster(nodes)
+
+
+def move_slot(cluster: RedisCluster, key: str, target: RedisServer) -> None:
+    """Move the key's slot, and its keys, to `target`: what resharding does, slot by slot."""
+    slot = cli(target.port, "CLUSTER", "KEYSLOT", key)
+    source = cluster.node_of(key)
+    source_id, target_id = (cli(n.port, "CLUSTER", "MYID") for n in (source, target))
+    cli(target.port, "CLUSTER", "SETSLOT", slot, "IMPORTING", source_id)
+    cli(source.port, "CLUSTER", "SETSLOT", slot, "MIGRATING", target_id)
+    while keys := cli(source.port, "CLUSTER", "GETKEYSINSLOT", slot, "100").split():
+        cli(source.port, "MIGRATE", "127.0.0.1", str(target.port), "", "0", "5000", "KEYS", *keys)
+    for node in cluster.nodes:
+        cli(node.port, "CLUSTER", "SETSLOT", slot, "NODE", target_id)

@@ -3,8 +3,9 @@
 Every change is one server-side Lua script, so it is atomic across processes: a create
 takes the next id, stores the contact and drops the oldest beyond `max_contacts` in one
 step. All keys of one mock share the hash tag `{prefix}`, so they live in one slot and
-the scripts also run on Redis Cluster and managed services. Needs Redis 6.2 or later
-(LPOP with a count).
+the scripts also run on Redis Cluster and managed services: given any node of a cluster,
+the store follows the MOVED answer to the slot's node (see roundtrips.py). Needs Redis
+6.2 or later (LPOP with a count).
 
 Keys, for prefix P:
     {P}:last-id    the last id given (INCR)
@@ -145,7 +146,7 @@ class RedisStore:
         self.prefix = prefix
         self.timeout = timeout
         self._journal_size = journal_size
-        self._client = Redis.from_url(
+        client = Redis.from_url(
             url,
             # No per-read timer: every round trip is bounded by `timeout` as a whole.
             socket_timeout=None,
@@ -169,7 +170,7 @@ class RedisStore:
         self._pending: deque[JournalEntry] = deque(maxlen=journal_size)
         self._riding: list[JournalEntry] = []
         self._trips = RoundTrips(
-            self._client,
+            client,
             (_CREATE, _SEED, _VIEW, _GET, _ALL),
             timeout,
             self._unavailable,
@@ -245,7 +246,7 @@ class RedisStore:
         self._trips.start()
         await self._trips.drain()
         self._closed = True
-        await self._client.aclose()
+        await self._trips.aclose()
 
     def _journal_commands(self) -> list[Command]:
         self._riding = list(self._pending)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from redis import exceptions as redis_errors
-from redis.asyncio import Redis
+from redis.asyncio import ConnectionPool, Redis
 
 # Errors that mean "Redis cannot serve right now" (not a bug in a script): unreachable,
 # too slow, still loading its data, or a replica after a failover.
@@ -27,6 +27,9 @@ UNAVAILABLE = (
     redis_errors.ReadOnlyError,
     OSError,
 )
+# A cluster's redirections to follow in one round trip: one is the usual (the slot's
+# node, then the node it moved to); more means the cluster is still changing.
+MAX_REDIRECTIONS = 3
 
 Command = tuple[Any, ...]
 
@@ -115,7 +118,9 @@ class RoundTrips:
                 for (_, future), result in zip(batch, results[len(riders) :], strict=True):
                     if future.done():
                         continue  # its request was cancelled
-                    if isinstance(result, redis_errors.ReadOnlyError):
+                    if isinstance(result, redis_errors.RedisError):
+                        # Read-only replica, a cluster mid-resharding (ASK, TRYAGAIN,
+                        # CLUSTERDOWN), a script Redis refused: a 503 naming it.
                         future.set_exception(self._unavailable(result))
                     elif isinstance(result, Exception):
                         future.set_exception(result)
@@ -135,6 +140,18 @@ class RoundTrips:
 
     async def _send(self, commands: list[Command]) -> list[Any]:
         results = await self._pipeline(commands)
+        for _ in range(MAX_REDIRECTIONS):
+            moved = [i for i, r in enumerate(results) if isinstance(r, redis_errors.MovedError)]
+            if not moved:
+                break
+            # Redis Cluster: the keys' slot is served by another node (the mock was given
+            # another node, or resharding moved the slot). Every key of the store shares
+            # one slot, so from now on every command goes there. A moved command did not
+            # run: send it again.
+            await self._connect_to(results[moved[0]].node_addr)
+            again = await self._pipeline([commands[i] for i in moved])
+            for index, result in zip(moved, again, strict=True):
+                results[index] = result
         unknown = [i for i, r in enumerate(results) if isinstance(r, redis_errors.NoScriptError)]
         if unknown:
             # Redis lost its script cache (a restart, SCRIPT FLUSH): load them all and send
@@ -145,6 +162,22 @@ class RoundTrips:
             for index, result in zip(unknown, again, strict=True):
                 results[index] = result
         return results
+
+    async def _connect_to(self, address: tuple[str, int]) -> None:
+        """Use the node at `address` from now on, connected as the first one was."""
+        host, port = address
+        pool = self._client.connection_pool
+        options = {**pool.connection_kwargs, "host": host, "port": port}
+        replaced, self._client = (
+            self._client,
+            Redis(
+                connection_pool=ConnectionPool(connection_class=pool.connection_class, **options)
+            ),
+        )
+        await replaced.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
 
     async def _pipeline(self, commands: list[Command]) -> list[Any]:
         pipe = self._client.pipeline(transaction=False)
