@@ -9,7 +9,7 @@ import socket
 import ssl
 import subprocess
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,14 +164,20 @@ def running_cluster(directory: Path, size: int = 3) -> Iterator[RedisCluster]:
         yield RedisCluster(nodes)
 
 
-def move_slot(cluster: RedisCluster, key: str, target: RedisServer) -> None:
-    """Move the key's slot, and its keys, to `target`: what resharding does, slot by slot."""
+def move_slot(
+    cluster: RedisCluster, key: str, target: RedisServer, midway: Callable[[], object] = list
+) -> None:
+    """Move the key's slot, and its keys, to `target`: what resharding does, slot by slot.
+    `midway` is called when `key` has moved and the slot's other keys have not."""
     slot = cli(target.port, "CLUSTER", "KEYSLOT", key)
     source = cluster.node_of(key)
     source_id, target_id = (cli(n.port, "CLUSTER", "MYID") for n in (source, target))
     cli(target.port, "CLUSTER", "SETSLOT", slot, "IMPORTING", source_id)
     cli(source.port, "CLUSTER", "SETSLOT", slot, "MIGRATING", target_id)
+    migrate = ("MIGRATE", "127.0.0.1", str(target.port), "", "0", "5000", "KEYS")
+    cli(source.port, *migrate, key)
+    midway()
     while keys := cli(source.port, "CLUSTER", "GETKEYSINSLOT", slot, "100").split():
-        cli(source.port, "MIGRATE", "127.0.0.1", str(target.port), "", "0", "5000", "KEYS", *keys)
+        cli(source.port, *migrate, *keys)
     for node in cluster.nodes:
         cli(node.port, "CLUSTER", "SETSLOT", slot, "NODE", target_id)

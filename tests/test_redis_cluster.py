@@ -62,10 +62,16 @@ def test_the_mock_follows_its_slot_when_it_moves_to_another_node(cluster: RedisC
 
         before = [create(f"before {n}") for n in range(3)]
         target = next(node for node in cluster.nodes if node is not cluster.node_of(tag))
-        move_slot(cluster, tag, target)
+        during: list[tuple[int, dict[str, object]]] = []
+        move_slot(cluster, tag, target, midway=lambda: during.append(create("during")))
         after = [create(f"after {n}") for n in range(3)]
         stored = get_json(port, "/__mock__/contacts")
     assert cluster.node_of(tag) is target
     assert [status for status, _ in before + after] == [201] * 6
+    # Half moved, the create's keys are on two nodes: Redis asks to try again later.
+    [(status, answer)] = during
+    assert status == 503
+    assert str(answer["detail"]).startswith("Redis at redis://127.0.0.1:")
+    assert "is unavailable: " in str(answer["detail"])  # then Redis's own words
     assert [answer for _, answer in before + after] == stored
     assert [contact["id"] for contact in stored] == [1, 2, 3, 4, 5, 6]
