@@ -29,16 +29,15 @@ PROG = "contacts-contract"
 
 
 def build_parser() -> Parser:
-    parser = Parser(
+    return Parser(
         OPTIONS,
         ENV_PREFIX,
+        __version__,
         prog=PROG,
         description="Check a Contacts API backend against its OpenAPI contract. It creates "
         "records: point it at a disposable environment. Without --base-url it tests the "
-        f"embedded mock. Every option can also be set with {ENV_PREFIX}<NAME>.",
+        "embedded mock.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    return parser
 
 
 class LineProgress:

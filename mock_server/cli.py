@@ -90,14 +90,13 @@ def build_parser() -> Parser:
     parser = Parser(
         OPTIONS,
         ENV_PREFIX,
+        __version__,
         prog="contacts-mock",
-        description="A stateful mock of the Contacts API, driven by its OpenAPI contract. "
-        f"Every option can also be set with an environment variable {ENV_PREFIX}<NAME>.",
+        description="A stateful mock of the Contacts API, driven by its OpenAPI contract.",
     )
     parser.add_argument(
         "--list-faults", action="store_true", help="list the faults --fault accepts, and exit"
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 
 

@@ -101,14 +101,18 @@ def argument(option: Option, prefix: str) -> dict[str, Any]:
 
 
 class Parser(argparse.ArgumentParser):
-    """An argparse parser of a table of options, whose errors are one line,
+    """An argparse parser of a table of options, with --version; its errors are one line,
     `prog: error: message`, exit code 2."""
 
-    def __init__(self, options: Sequence[Option], prefix: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(
+        self, options: Sequence[Option], prefix: str, version: str, description: str, prog: str
+    ) -> None:
+        every = f"Every option can also be set with an environment variable {prefix}<NAME>."
+        super().__init__(prog=prog, description=f"{description} {every}")
         self.options, self.prefix = options, prefix
         for option in options:
             self.add_argument(option.flag_name, **argument(option, prefix))
+        self.add_argument("--version", action="version", version=f"%(prog)s {version}")
 
     def values(self, args: argparse.Namespace) -> dict[str, Any]:
         """`resolve` of the parsed text and the environment; exits when a value is wrong."""

@@ -35,7 +35,7 @@ TABLE = (
 
 
 def parsed(argv: list[str], environ: dict[str, str] | None = None) -> dict[str, Any]:
-    parser = Parser(TABLE, PREFIX, prog="app")
+    parser = Parser(TABLE, PREFIX, "1.2.3", "An app.", prog="app")
     with patch.dict(os.environ, environ or {}):
         return parser.values(parser.parse_args(argv))
 
@@ -135,6 +135,14 @@ def test_help_names_each_variable_and_separator(
     assert "--strict refuse what breaks the contract [APP_STRICT]" in text
     assert "--log-format {text,json} [APP_LOG_FORMAT]" in text
     assert "[APP_DELAY]" in text
+    assert "An app. Every option can also be set with an environment variable APP_<NAME>." in text
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        parsed(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out == "app 1.2.3\n"
 
 
 def test_value_parsers() -> None:

@@ -49,16 +49,14 @@ OPTIONS = (
 
 
 def build_parser() -> Parser:
-    parser = Parser(
+    return Parser(
         OPTIONS,
         ENV_PREFIX,
+        __version__,
         prog=PROG,
         description="A validating proxy: forwards every request to the upstream unchanged and "
-        "judges each exchange of the contract's operation by the contract suite's checks. "
-        f"Every option can also be set with an environment variable {ENV_PREFIX}<NAME>.",
+        "judges each exchange of the contract's operation by the contract suite's checks.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    return parser
 
 
 def parse_settings(argv: Sequence[str] | None = None) -> tuple[ProxySettings, LogFormat, str]:
