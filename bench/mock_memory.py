@@ -32,7 +32,7 @@ from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from mock_server.spec import operation  # noqa: E402
+from contacts_core.spec import operation  # noqa: E402
 
 BODY = json.dumps(operation().request_example).encode()
 PATH = operation().path

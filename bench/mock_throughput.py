@@ -51,7 +51,7 @@ SERVER_CORE, LOAD_CORE = "0", "1"
 PRIORITY: list[str] = []
 
 sys.path.insert(0, str(ROOT))
-from mock_server.spec import operation  # noqa: E402
+from contacts_core.spec import operation  # noqa: E402
 
 BODY = json.dumps(operation().request_example)
 

@@ -1,7 +1,7 @@
 """Cases in the suite: a case becomes a probe to send, with the keys given; a failure of
 a run becomes a case (--save-cases).
 
-A case names its credential by role or kind, never by key (see `mock_server.cases`); the
+A case names its credential by role or kind, never by key (see `contacts_core.cases`); the
 suite sends its own key for it: `staff` with --token, `admin` with --admin-token, `user`
 with --non-staff-token. A case whose role has no key given is not sent, and says why.
 Bad credentials are named alike in cases and in the suite, so they map to themselves.
@@ -12,12 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from contract_tests import strategies as s
-from contract_tests.contract import contract
-from contract_tests.findings import FAILED, WARNED, Failure, Result
-from mock_server.cases import (
-    LOOK_ALIKE,
-    MASKED,
+from contacts_core.cases import (
     SUFFIX,
     Case,
     CaseError,
@@ -26,6 +21,10 @@ from mock_server.cases import (
     load_all,
     masked,
 )
+from contacts_core.tokens import LOOK_ALIKE, LOOK_ALIKE_CHANGES, MASKED
+from contract_tests import strategies as s
+from contract_tests.contract import contract
+from contract_tests.findings import FAILED, WARNED, Failure, Result
 
 # A case's role -> the suite's credential kind for it, and the option that gives its key.
 ROLES = {
@@ -44,8 +43,6 @@ def load(paths: Iterable[Path]) -> list[Case]:
     the first that cannot be read, is not for the contract's operation (on the spec's
     path, or the document's heading path), or names a look-alike the suite does not make."""
     c = contract()
-    # Every change the suite makes: on this key, no two of them give the same key.
-    changes = {alike.kind for alike in s.look_alikes("a-Sample-key")}
     loaded = load_all(paths)
     for case in loaded:
         if case.method != c.method or case.path not in (c.path, c.heading_path):
@@ -54,10 +51,10 @@ def load(paths: Iterable[Path]) -> list[Case]:
                 f"only the contract's {c.method} {c.path} (or {c.heading_path})"
             )
         _, _, change = case.credential.rpartition("/")
-        if case.credential.startswith(LOOK_ALIKE + "/") and change not in changes:
+        if case.credential.startswith(LOOK_ALIKE + "/") and change not in LOOK_ALIKE_CHANGES:
             raise CaseError(
                 f"{case.where}: no look-alike {change!r}; the suite makes "
-                + ", ".join(sorted(changes))
+                + ", ".join(sorted(LOOK_ALIKE_CHANGES))
             )
     return loaded
 

@@ -18,7 +18,9 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
-from contract_tests.contract import JSON, Contract, parse_rfc3339
+from contacts_core.clock import parse_rfc3339
+from contacts_core.media import media_type
+from contract_tests.contract import JSON, Contract
 from contract_tests.http import Request, Response
 from contract_tests.oracle import NOTHING, Verdict, shown, shown_apart
 from contract_tests.strategies import ADMIN, NON_STAFF, TOKEN, UNAUTHENTICATED, Credential
@@ -141,8 +143,7 @@ def status_code_conformance(call: Call) -> str | None:
 
 @check("conformance", f"every documented response is {JSON}", _documented)
 def content_type_conformance(call: Call) -> str | None:
-    media = call.response.content_type.split(";")[0].strip().lower()
-    if media != JSON:
+    if media_type(call.response.content_type) != JSON:
         return f"Content-Type is {call.response.content_type or '(none)'!r}, not {JSON}"
     return None
 

@@ -16,13 +16,13 @@ import traceback
 from collections.abc import Sequence
 from typing import TextIO
 
+from contacts_core.cases import CaseError
+from contacts_core.options import Parser
 from contract_tests import __version__
 from contract_tests.config import ENV_PREFIX, OPTIONS, Config, ConfigError, build
 from contract_tests.http import TargetLost, TargetUnreachable
 from contract_tests.report import console, from_outcome, write
 from contract_tests.runner import Progress, run, saved_text
-from mock_server.cases import CaseError
-from mock_server.options import Parser
 
 OK, VIOLATIONS, USAGE, UNREACHABLE, INTERNAL_ERROR = 0, 1, 2, 3, 4
 PROG = "contacts-contract"

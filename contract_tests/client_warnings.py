@@ -8,6 +8,7 @@ warnings judge calls on any path: the document's heading path is where one of th
 
 from __future__ import annotations
 
+from contacts_core.media import parse as parse_media
 from contract_tests.checks import Call, Check, register
 from contract_tests.contract import JSON
 from contract_tests.oracle import shown
@@ -20,13 +21,6 @@ WARNINGS: list[Check] = []
 # refuse to re-send a body.
 _REDIRECTS = range(300, 400)
 _LOST = (404, 405)
-
-
-def _media(content_type: str) -> tuple[str, dict[str, str]]:
-    """A Content-Type's media type and its parameters, lower-cased names."""
-    media, *params = content_type.split(";")
-    pairs = (p.partition("=") for p in params)
-    return media.strip().lower(), {k.strip().lower(): v.strip().strip('"') for k, _, v in pairs}
 
 
 def challenge_schemes(value: str) -> list[str]:
@@ -106,10 +100,10 @@ def field_errors_named(call: Call) -> str | None:
     WARNINGS,
     "encoding",
     f"{JSON} answers are UTF-8: they declare no other charset",
-    lambda call: _media(call.response.content_type)[0] == JSON,
+    lambda call: parse_media(call.response.content_type)[0] == JSON,
 )
 def json_charset(call: Call) -> str | None:
-    charset = _media(call.response.content_type)[1].get("charset", "utf-8")
+    charset = parse_media(call.response.content_type)[1].get("charset", "utf-8")
     if charset.lower() in ("utf-8", "utf8"):
         return None
     return (

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mock_server.options import ConfigError, Option, key, number, resolve, url
+from contacts_core.options import ConfigError, Option, key, number, resolve, url
 
 __all__ = ["ENV_PREFIX", "OPTIONS", "Config", "ConfigError", "build"]
 

@@ -1,7 +1,7 @@
 """What the suite knows of the contract: everything read from the packaged spec.
 
 Field names, limits, roles, status codes and the values a created contact must carry
-all come from `mock_server.spec`; nothing here names a field of the contract.
+all come from `contacts_core.spec`; nothing here names a field of the contract.
 """
 
 from __future__ import annotations
@@ -9,38 +9,16 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from functools import cache
 from http import HTTPStatus
 from typing import Any
 
 from jsonschema_rs import Draft4Validator
 
-from mock_server.spec import Operation, operation
+from contacts_core.media import JSON
+from contacts_core.spec import Operation, operation
 
-JSON = "application/json"
-
-# RFC 3339's date-time (section 5.6): a time zone is required.
-RFC3339 = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
-)
-
-
-def parse_rfc3339(value: str) -> datetime | None:
-    """The instant an RFC 3339 date-time names, or None when it is not one (or has no zone)."""
-    match = RFC3339.match(value)
-    if match is None:
-        return None
-    year, month, day, hour, minute, second, fraction, zone = match.groups()
-    micro = (fraction or ".0")[1:7].ljust(6, "0")
-    offset = "+00:00" if zone in ("Z", "z") else zone
-    # A leap second (:60) is valid RFC 3339; datetime cannot hold it.
-    second = "59" if second == "60" else second
-    text = f"{year}-{month}-{day}T{hour}:{minute}:{second}.{micro}{offset}"
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        return None
+__all__ = ["JSON", "Contract", "Field", "contract", "status_name"]
 
 
 # An address every email validator accepts: an ASCII dot-atom of at most 64 characters,
@@ -116,7 +94,7 @@ class Contract:
         self.auth_header = op.auth_header
         # The path as the document's heading writes it, `POST /api/contacts`: clients that
         # follow the document send their requests there.
-        self.heading_path = op.path.rstrip("/")
+        self.heading_path = op.heading_path
         # The scheme a 401's WWW-Authenticate names, as the spec documents it.
         self.challenge_scheme = op.responses[401].headers.get("WWW-Authenticate", "")
         self._response_validators = {
@@ -124,7 +102,7 @@ class Contract:
             for status, r in op.responses.items()
         }
         self.response_fields = op.response_fields
-        # Server-set fields and their values on creation: read once, in mock_server.spec.
+        # Server-set fields and their values on creation: read once, in contacts_core.spec.
         self.id_fields = op.id_fields
         self.timestamp_fields = op.timestamp_fields
         self.creation_values = op.creation_values

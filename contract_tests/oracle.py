@@ -96,8 +96,7 @@ def judge(payload: Payload, contract: Contract) -> Verdict:
     raw = payload.body
     if len(raw) > contract.max_body_bytes:
         return Verdict(False, frozenset({413}), f"the body is over {contract.max_body_bytes} bytes")
-    media = (payload.content_type or "").split(";")[0].strip().lower()
-    if media != JSON:
+    if not contract.operation.accepts_media(payload.content_type):
         if not raw:
             # No body and no content type: "no body" (400) and "not JSON" (415) both fit.
             return Verdict(False, frozenset({400, 415}), "no body and no content type")

@@ -9,7 +9,7 @@ A warning the run raises is a pytest warning (`ContractWarning`, in pytest's war
 summary) and a property of pytest's JUnit test suite; with --warnings-as-errors, the
 session fails on it.
 
-It also collects case files (see `mock_server.cases`): one test per case, named by its
+It also collects case files (see `contacts_core.cases`): one test per case, named by its
 label, sent to the same target with the same options. A `*.jsonl` file is read as case
 file when it is named on the command line, or when its first line names a `source` and
 a `credential` (so unrelated JSON Lines files in a project are left alone).
@@ -26,6 +26,8 @@ from typing import Any
 
 import pytest
 
+from contacts_core.cases import SUFFIX, Case, CaseError, is_case_file
+from contacts_core.options import argument
 from contract_tests import cases
 from contract_tests.client_warnings import ContractWarning
 from contract_tests.config import ENV_PREFIX, OPTIONS, Config, ConfigError, build
@@ -33,8 +35,6 @@ from contract_tests.findings import Failure
 from contract_tests.http import TargetLost, TargetUnreachable
 from contract_tests.report import Report, case_text, console, from_outcome, key_secrets, write
 from contract_tests.runner import Outcome, Runner, run, saved_text, target
-from mock_server.cases import SUFFIX, Case, CaseError, is_case_file
-from mock_server.options import argument
 
 OUTCOME = pytest.StashKey[Outcome]()
 REPORT = pytest.StashKey[Report]()

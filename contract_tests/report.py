@@ -20,13 +20,14 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from contacts_core.tokens import LookAlike, look_alikes
 from contract_tests import __version__
 from contract_tests.config import ENV_PREFIX
 from contract_tests.contract import contract, status_name
 from contract_tests.findings import FAILED, NOT_RUN, PASSED, WARNED, Failure, Findings, Result
 from contract_tests.http import Request
 from contract_tests.runner import CASES, FIXED, Outcome
-from contract_tests.strategies import Keys, LookAlike, look_alikes
+from contract_tests.strategies import Keys
 
 # A body beyond this is described rather than pasted into the command.
 MAX_CURL_BODY = 64 * 1024
@@ -83,7 +84,7 @@ def _printf_format(body: bytes) -> str:
 @dataclass(frozen=True)
 class Secrets:
     """The keys of a run and the environment variables that stand in for them: key ->
-    variable. A key that resembles one of them (`strategies.look_alikes`) is shown as a
+    variable. A key that resembles one of them (`contacts_core.tokens.look_alikes`) is shown as a
     shell expression of its variable, never as it is."""
 
     keys: dict[str, str]

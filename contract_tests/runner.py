@@ -30,6 +30,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.errors import FlakyFailure
 
+from contacts_core.cases import Case
 from contract_tests import cases, fixed
 from contract_tests import strategies as s
 from contract_tests.checks import Call
@@ -52,7 +53,6 @@ from contract_tests.http import (
 )
 from contract_tests.oracle import Verdict, judge
 from contract_tests.strategies import Keys
-from mock_server.cases import Case
 
 __all__ = [
     "CASES", "FAILED", "FIXED", "NOT_RUN", "PASSED", "WARNED", "Keys", "Outcome", "Runner", "run"
@@ -501,7 +501,7 @@ def target(config: Config) -> Iterator[tuple[str, Keys]]:
         assert config.token is not None
         yield config.base_url, Keys(config.token, config.admin_token, config.non_staff_token)
         return
-    from contract_tests.embedded import EmbeddedMock
+    from mock_server.embedded import EmbeddedMock
 
     with EmbeddedMock() as mock:
         yield mock.url, _keys_for_mock(dict(mock.settings.tokens), contract())

@@ -25,9 +25,10 @@ from urllib.parse import urlencode
 
 from hypothesis import strategies as st
 
+from contacts_core import tokens
+from contacts_core.spec import load_spec
+from contacts_core.tokens import LookAlike, look_alikes
 from contract_tests.contract import JSON, Contract, Field
-from mock_server import cases
-from mock_server.spec import load_spec
 
 
 @dataclass(frozen=True)
@@ -79,12 +80,12 @@ TOKEN, ADMIN, NON_STAFF = "token", "admin", "non-staff"
 # The ways to fail authentication are named as in the case format, so that a failure's
 # credential is kept in a case as it is (a look-alike, with its variant).
 NO_HEADER, OTHER_SCHEME, NO_KEY, UNKNOWN_KEY, SPACES, LOOK_ALIKE = (
-    cases.NONE,
-    cases.BEARER,
-    cases.NO_KEY,
-    cases.UNKNOWN_KEY,
-    cases.KEY_WITH_SPACES,
-    cases.LOOK_ALIKE,
+    tokens.NONE,
+    tokens.BEARER,
+    tokens.NO_KEY,
+    tokens.UNKNOWN_KEY,
+    tokens.KEY_WITH_SPACES,
+    tokens.LOOK_ALIKE,
 )
 UNAUTHENTICATED = (NO_HEADER, OTHER_SCHEME, NO_KEY, UNKNOWN_KEY, SPACES, LOOK_ALIKE)
 SCHEME = "Token"
@@ -97,15 +98,15 @@ def credential(kind: str, key: str | None = None) -> Credential:
     match kind:
         case "token" | "admin" | "non-staff":
             return Credential(kind, f"{SCHEME} {key}", f"{kind} key")
-        case cases.NONE:
+        case tokens.NONE:
             return Credential(kind, None, "no Authorization header")
-        case cases.BEARER:
+        case tokens.BEARER:
             return Credential(kind, f"Bearer {key}", "the key with the Bearer scheme")
-        case cases.NO_KEY:
+        case tokens.NO_KEY:
             return Credential(kind, SCHEME, f'"{SCHEME}" with no key')
-        case cases.UNKNOWN_KEY:
+        case tokens.UNKNOWN_KEY:
             return Credential(kind, f"{SCHEME} {key}", "a key that belongs to no account")
-        case cases.KEY_WITH_SPACES:
+        case tokens.KEY_WITH_SPACES:
             return Credential(kind, f"{SCHEME} {key} {key}", "a key with a space in it")
     raise ValueError(f"unknown credential kind {kind!r}")
 
@@ -121,93 +122,6 @@ def credential_for(kind: str, keys: Keys) -> Credential | None:
         key = given[kind]
         return credential(kind, key) if key else None
     return credential(kind, keys.token if kind == OTHER_SCHEME else MADE_UP_KEY)
-
-
-@dataclass(frozen=True)
-class LookAlike:
-    """A key made from a valid key, close enough to fool a careless look-up."""
-
-    kind: str
-    key: str
-    description: str
-    shell: str
-    """The same key as a shell expression of `$KEY` (bash), so reports never show it."""
-
-    def expression(self, variable: str) -> str:
-        return self.shell.replace("KEY", variable)
-
-
-def _other(char: str) -> str:
-    """A character that differs from `char` in any letter case."""
-    return "x" if char.lower() != "x" else "y"
-
-
-def look_alikes(key: str) -> list[LookAlike]:
-    """Keys that resemble `key`: where prefix indexes, case-insensitive collations,
-    trimming and truncation to a column width let a wrong key in. Each must get 401."""
-    if len(key) < 2:
-        return []
-    mid = len(key) // 2
-    keep = len(key) - max(1, len(key) // 4)  # a long prefix: three quarters of the key
-    tail = "".join(_other(c) for c in key[keep:])
-    cased = key.upper() if key.upper() != key else key.lower()
-    made = [
-        LookAlike(
-            "first-changed",
-            _other(key[0]) + key[1:],
-            "with its first character changed",
-            _other(key[0]) + "${KEY#?}",
-        ),
-        LookAlike(
-            "middle-changed",
-            key[:mid] + _other(key[mid]) + key[mid + 1 :],
-            "with its middle character changed",
-            f"${{KEY:0:{mid}}}{_other(key[mid])}${{KEY:{mid + 1}}}",
-        ),
-        LookAlike(
-            "last-changed",
-            key[:-1] + _other(key[-1]),
-            "with its last character changed",
-            "${KEY%?}" + _other(key[-1]),
-        ),
-        LookAlike(
-            "appended",
-            key + _other(key[-1]),
-            "with one character appended",
-            "${KEY}" + _other(key[-1]),
-        ),
-        LookAlike("last-dropped", key[:-1], "with its last character dropped", "${KEY%?}"),
-        LookAlike(
-            "prefix",
-            key[:keep] + tail,
-            f"with its first {keep} characters and another tail",
-            f"${{KEY:0:{keep}}}{tail}",
-        ),
-        LookAlike(
-            "other-case",
-            cased,
-            "in other letter case",
-            "${KEY^^}" if cased == key.upper() else "${KEY,,}",
-        ),
-        LookAlike(
-            "inner-space",
-            f"{key[:mid]} {key[mid:]}",
-            "with a space inside",
-            f"${{KEY:0:{mid}}} ${{KEY:{mid}}}",
-        ),
-        LookAlike(
-            "inner-tab",
-            f"{key[:mid]}\t{key[mid:]}",
-            "with a tab (a control character) inside",
-            f"${{KEY:0:{mid}}}$(printf '\\t')${{KEY:{mid}}}",
-        ),
-        LookAlike("repeated", key + key, "twice in a row", "${KEY}${KEY}"),
-    ]
-    unique: dict[str, LookAlike] = {}
-    for alike in made:
-        if alike.key != key:
-            unique.setdefault(alike.key, alike)
-    return list(unique.values())
 
 
 def look_alike_credentials(keys: dict[str, str], known: frozenset[str]) -> list[Credential]:

@@ -11,9 +11,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mock_server.asgi import encode_json, header, send_json
-from mock_server.auth import is_control_key
-from mock_server.errors import TOKEN_SCHEME
+from contacts_core.asgi import encode_json, header, send_json
+from contacts_core.tokens import TOKEN_SCHEME, is_control_key
 from mock_server.recorder import CaseTaker
 from mock_server.store import ContactStore, StoreUnavailable
 

@@ -20,19 +20,20 @@ from connexion.resolver import Resolver
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from contacts_core.asgi import encode_json
+from contacts_core.cases import CaseLog
+from contacts_core.cors import Cors
+from contacts_core.spec import load_spec, operation, spec_path
+from contacts_core.tokens import TokenTable
 from mock_server import admin, faults
-from mock_server.asgi import encode_json
-from mock_server.auth import TokenTable
-from mock_server.cases import CaseLog
 from mock_server.endpoint import OperationEndpoint
 from mock_server.errors import ApiError
 from mock_server.handlers import ContactsApi
-from mock_server.middleware import ContractGate, Cors, Journal, Latency, PathAlias, PreferCode
+from mock_server.middleware import ContractGate, Journal, Latency, PathAlias, PreferCode
 from mock_server.recorder import CaseTaker
 from mock_server.routing import RememberedRouting
 from mock_server.seed import read_seed_file
 from mock_server.settings import Settings
-from mock_server.spec import load_spec, operation, spec_path
 from mock_server.store import ContactShape, StoreUnavailable, open_store
 from mock_server.swagger import SwaggerUI
 from mock_server.validation import BodyValidator
@@ -172,13 +173,13 @@ class MockApp:
         app: ASGIApp = admin.AdminDispatch(
             contract, ADMIN_PREFIX, admin.routes(self.store, self.cases), s.control_token
         )
-        api_path = self.operation.path
-        app = PathAlias(app, alias=api_path.rstrip("/"), target=api_path)
+        op = self.operation
+        app = PathAlias(app, alias=op.heading_path, target=op.path)
         # A deliberate bug (--fault), for proving the contract suite catches it: outside
         # the alias, so that a fault can answer the heading path its own way.
         app = faults.inject(app, s.fault, s.tokens)
         if s.latency_ms or s.jitter_ms:
-            app = Latency(app, api_path.rstrip("/"), s.latency_ms / 1000, s.jitter_ms / 1000)
+            app = Latency(app, op.heading_path, s.latency_ms / 1000, s.jitter_ms / 1000)
         app = Journal(app, self.store, ADMIN_PREFIX, self.cases, self.recording)
         return Cors(
             app,

@@ -7,11 +7,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from contacts_core.options import Option, Parser, key_role, number, port
+from contacts_core.serve import is_loopback
 from mock_server import __version__, faults
 from mock_server.app import ADMIN_PREFIX, MockApp
-from mock_server.options import Option, Parser, key_role, number, port
 from mock_server.seed import SeedError
-from mock_server.serve import MockServer, ServeError, is_loopback, workers_problem
+from mock_server.server import MockServer, ServeError, workers_problem
 from mock_server.settings import DEFAULT_TOKENS, Settings
 from mock_server.store import MEMORY, REDIS_SCHEMES
 

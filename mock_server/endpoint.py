@@ -15,7 +15,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mock_server.asgi import read_body, send_json
+from contacts_core.asgi import read_body, send_json
 from mock_server.middleware import operation_id
 from mock_server.validation import BodyValidator, parse_json
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from contacts_core.tokens import TOKEN_SCHEME
+
 
 class ApiError(Exception):
     """An HTTP error response: a status, a JSON body and extra headers."""
@@ -17,10 +19,6 @@ class ApiError(Exception):
     @classmethod
     def detail(cls, status: int, message: str, headers: dict[str, str] | None = None) -> ApiError:
         return cls(status, {"detail": message}, headers)
-
-
-TOKEN_SCHEME = "Token"
-"""The word before the key in `Authorization: Token <key>`."""
 
 
 class NotAuthenticated(ApiError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mock_server.spec import CREATE_CONTACT
+from contacts_core.spec import CREATE_CONTACT
 from mock_server.store import Contact, ContactStore
 
 

@@ -7,16 +7,15 @@ import random
 import re
 import time
 
-from starlette.datastructures import Headers
-from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mock_server.asgi import ClientDisconnect, header, read_body, replay, send_json
-from mock_server.auth import TokenTable, authenticate, authorize
-from mock_server.cases import CaseLog
+from contacts_core.asgi import ClientDisconnect, header, read_body, replay, send_json
+from contacts_core.cases import CaseLog
+from contacts_core.spec import Operation
+from contacts_core.tokens import TokenTable
+from mock_server.auth import authenticate, authorize
 from mock_server.errors import ApiError
 from mock_server.recorder import CaseTaker
-from mock_server.spec import Operation
 from mock_server.store import ContactStore, JournalEntry
 
 ROUTING = "connexion_routing"
@@ -26,34 +25,6 @@ def operation_id(scope: Scope) -> str | None:
     """The operationId Connexion's routing found for this request, if any."""
     routing = scope.get("extensions", {}).get(ROUTING, {})
     return routing.get("operation_id")  # type: ignore[no-any-return]
-
-
-class Cors(CORSMiddleware):
-    """Starlette's CORS middleware, with a short path for requests without an Origin
-    header (not from a browser): like Starlette, it only adds `Vary: Origin` to them."""
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or header(scope, b"origin") is not None:
-            await super().__call__(scope, receive, send)
-            return
-
-        async def vary_on_origin(message: Message) -> None:
-            if message["type"] != "http.response.start":
-                await send(message)
-                return
-            headers = message.get("headers", [])
-            varies = [value.lower() for key, value in headers if key.lower() == b"vary"]
-            if any(name.strip() == b"origin" for value in varies for name in value.split(b",")):
-                await send(message)  # it says so already (an answer the proxy passes on)
-                return
-            if varies:
-                # Merging with a Vary the app set is Starlette's job.
-                await self.send(message, send, request_headers=Headers(scope=scope))
-                return
-            message["headers"] = [*headers, (b"vary", b"Origin")]
-            await send(message)
-
-        await self.app(scope, receive, vary_on_origin)
 
 
 class PathAlias:
@@ -92,7 +63,7 @@ class ContractGate:
         role = authenticate(header(scope, self.auth_header), self.tokens)
         authorize(role, self.operation.roles)
         content_type = header(scope, b"content-type") or ""
-        if content_type.split(";")[0].strip().lower() != "application/json":
+        if not self.operation.accepts_media(content_type):
             raise ApiError.detail(415, f'Unsupported media type "{content_type}" in request.')
         try:
             body = await read_body(receive, limit)

@@ -12,23 +12,22 @@ from `Prefer: code=...` are left out: they never reach what a backend would do.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterable
 
 from starlette.types import Receive, Scope
 
-from mock_server.asgi import ClientDisconnect, read_body, replay
-from mock_server.auth import TokenTable
-from mock_server.cases import (
+from contacts_core.asgi import ClientDisconnect, read_body, replay
+from contacts_core.cases import (
     Case,
     CaseError,
-    credential_of,
     dumps,
     kept_body,
     label_from,
     masked,
 )
-from mock_server.spec import Operation
+from contacts_core.clock import rfc3339
+from contacts_core.spec import Operation
+from contacts_core.tokens import TokenTable, credential_of
 from mock_server.store import JOURNAL_BODY_BYTES, SentRequest
 
 logger = logging.getLogger("mock_server")
@@ -42,18 +41,13 @@ class CaseTaker:
         self.operation = operation
         self.tokens = tokens
         self.keys = tuple(keys)
-        self._paths = {operation.path, operation.path.rstrip("/")}
         self._auth_header = operation.auth_header.lower().encode()
         # The request headers a case holds something of.
         self._wanted = {self._auth_header, b"content-type", b"prefer"}
 
     def wants(self, scope: Scope) -> bool:
         """The operation's method on its path (either form)."""
-        return (
-            scope["type"] == "http"
-            and scope["method"] == self.operation.method
-            and scope["path"] in self._paths
-        )
+        return scope["type"] == "http" and self.operation.is_request(scope["method"], scope["path"])
 
     async def take(self, scope: Scope, receive: Receive) -> tuple[SentRequest | None, Receive]:
         """What a case needs of the request, and a receive that gives the app the whole
@@ -91,7 +85,7 @@ class CaseTaker:
         or its content type is not printable ASCII)."""
         if sent.body is None:
             return None
-        when = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(at)) + f".{int(at % 1 * 1000):03d}Z"
+        when = rfc3339(at, 3)
         size = f"its first {len(sent.body)} bytes" if sent.cut else f"{len(sent.body)} bytes"
         case = Case(
             label=label_from(f"{sent.credential} at {when}, {size}"),

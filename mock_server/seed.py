@@ -7,7 +7,7 @@ from pathlib import Path
 
 from jsonschema_rs import Draft4Validator
 
-from mock_server.spec import operation
+from contacts_core.spec import operation
 from mock_server.store import Contact
 
 

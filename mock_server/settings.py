@@ -6,16 +6,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Literal
+
+from contacts_core.logs import LogFormat
 
 DEFAULT_TOKENS: Mapping[str, str] = MappingProxyType(
     {"staff-token": "staff", "admin-token": "admin", "user-token": "user"}
 )
-
-LogFormat = Literal["text", "json"]
-
-# The most a request line and headers may take (bytes); beyond it the server answers 431.
-MAX_HEAD_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ import httpx
 import pytest
 from jsonschema import Draft4Validator
 
+from contacts_core.spec import operation
 from mock_server import auth
 from mock_server.app import MockApp, create_app
 from mock_server.settings import Settings
-from mock_server.spec import operation
 from tests.redis_server import RedisServer, running_redis
 
 E2E = Path(__file__).resolve().parent / "e2e"

@@ -8,8 +8,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-from mock_server import cases
-from mock_server.spec import operation
+from contacts_core import cases
+from contacts_core.spec import operation
 from tests.processes import run_pytest, running_mock
 from tests.sockets import get_json, port_of
 

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from contacts_core import cases, tokens
+from contacts_core.cases import Case, CaseError
+from contacts_core.tokens import KNOWN_ROLES, TokenTable
 from contract_tests import cases as suite_cases
 from contract_tests import fixed
 from contract_tests import strategies as s
 from contract_tests.contract import contract
-from mock_server import cases
-from mock_server.auth import KNOWN_ROLES, TokenTable
-from mock_server.cases import Case, CaseError
 
 PATH = contract().path
 METHOD = contract().method
@@ -92,7 +92,7 @@ def test_text_bodies_are_kept_as_text_and_others_in_base64() -> None:
     assert cases.as_json(case(b'{"message": "a\tb\r\nc"}'))["body"] == '{"message": "a\tb\r\nc"}'
 
 
-@pytest.mark.parametrize("credential", cases.CREDENTIALS)
+@pytest.mark.parametrize("credential", tokens.CREDENTIALS)
 @pytest.mark.parametrize("source", cases.SOURCES)
 def test_every_source_and_credential_round_trips(credential: str, source: str) -> None:
     written = case(source=source, credential=credential, content_type=None)
@@ -145,16 +145,16 @@ def test_blank_lines_are_ignored(tmp_path: Path) -> None:
 def test_the_schema_lists_the_modules_sources_and_credentials() -> None:
     properties = cases.schema()["properties"]
     assert tuple(properties["source"]["enum"]) == cases.SOURCES
-    assert tuple(properties["credential"]["anyOf"][0]["enum"]) == cases.CREDENTIALS
-    assert set(KNOWN_ROLES) <= set(cases.CREDENTIALS)
-    for name in cases.CREDENTIALS:
+    assert tuple(properties["credential"]["anyOf"][0]["enum"]) == tokens.CREDENTIALS
+    assert set(KNOWN_ROLES) <= set(tokens.CREDENTIALS)
+    for name in tokens.CREDENTIALS:
         assert f"{name}:" in properties["credential"]["description"], name
 
 
 def test_every_credential_kind_of_the_suite_is_a_case_credential_and_back() -> None:
     keys = s.Keys("k-staff", "k-admin", "k-user")
-    for name in cases.CREDENTIALS:
-        if name == cases.MASKED:
+    for name in tokens.CREDENTIALS:
+        if name == tokens.MASKED:
             with pytest.raises(suite_cases.MissingKey, match="put staff, admin, user for masked"):
                 suite_cases.probe(case(credential=name), keys)
             continue
@@ -220,7 +220,7 @@ def test_roles_are_sent_with_the_keys_given_and_skipped_without() -> None:
 )
 def test_the_mock_names_a_headers_credential_without_its_key(header: str | None, kind: str) -> None:
     tokens = TokenTable({"staff-key": "staff", "admin-key": "admin", "user-key": "user"})
-    assert cases.credential_of(header, tokens) == kind
+    assert tokens.credential_of(header, tokens) == kind
 
 
 # --- hostile files: one clear error naming the file and line ------------------------------

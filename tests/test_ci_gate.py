@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from mock_server.cases import load_all
+from contacts_core.cases import load_all
 from tests.processes import free_port, running_mock
 from tests.test_case_files import case_line, write_lines
 

@@ -9,8 +9,8 @@ import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from mock_server import cases
-from mock_server.spec import operation
+from contacts_core import cases
+from contacts_core.spec import operation
 from tests.processes import running_mock
 from tests.sockets import get_json, port_of
 from tests.test_case_files import case_line, write_lines

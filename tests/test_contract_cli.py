@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from contacts_core.tokens import LookAlike, look_alikes
 from contract_tests import cli
 from contract_tests.checks import CHECKS
 from contract_tests.client_warnings import WARNINGS
 from contract_tests.config import ConfigError, build
 from contract_tests.http import Request
 from contract_tests.report import Secrets, curl
-from contract_tests.strategies import LookAlike, look_alikes
 from tests.processes import free_port, running_mock
 from tests.tls_proxy import tls_proxy
 

@@ -6,8 +6,8 @@ import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from contacts_core.cases import load_all
 from contract_tests.checks import CHECKS
-from mock_server.cases import load_all
 from tests.processes import free_port, run_pytest, running_mock
 
 

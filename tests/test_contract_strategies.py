@@ -7,6 +7,7 @@ import json
 import pytest
 from hypothesis import HealthCheck, find, settings
 
+from contacts_core.tokens import look_alikes
 from contract_tests.contract import contract
 from contract_tests.oracle import shown, shown_apart
 from contract_tests.strategies import (
@@ -14,7 +15,6 @@ from contract_tests.strategies import (
     TYPED_TEXT,
     field_values,
     look_alike_credentials,
-    look_alikes,
     strings,
 )
 

@@ -15,7 +15,6 @@ from contract_tests import cases
 from contract_tests.checks import CHECKS, by_name
 from contract_tests.client_warnings import WARNINGS
 from contract_tests.config import Config
-from contract_tests.embedded import EmbeddedMock
 from contract_tests.runner import (
     CASES,
     FAILED,
@@ -30,6 +29,7 @@ from contract_tests.runner import (
     saved_text,
 )
 from mock_server import faults
+from mock_server.embedded import EmbeddedMock
 from mock_server.settings import Settings
 from tests.processes import running_mock
 

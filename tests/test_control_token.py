@@ -9,10 +9,10 @@ import secrets
 import httpx
 import pytest
 
+from contacts_core.spec import operation
+from contacts_core.tokens import TokenTable, is_control_key
 from mock_server.admin import routes
-from mock_server.auth import TokenTable, is_control_key
 from mock_server.recorder import CaseTaker
-from mock_server.spec import operation
 from mock_server.store import ContactShape, MemoryStore
 from tests.conftest import STAFF, MakeMock, client_for
 from tests.processes import running_mock

@@ -9,7 +9,7 @@ import pytest
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import Receive, Scope, Send
 
-from mock_server.middleware import Cors
+from contacts_core.cors import Cors
 
 OPTIONS: dict[str, Any] = {
     "allow_origins": ["*"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from html.parser import HTMLParser
 from pathlib import Path
 
-from mock_server.spec import operation
+from contacts_core.spec import operation
 
 PAGE = Path(__file__).resolve().parent.parent / "examples" / "contact-form" / "index.html"
 

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from mock_server.settings import MAX_HEAD_BYTES
-from mock_server.spec import operation
+from contacts_core.serve import MAX_HEAD_BYTES
+from contacts_core.spec import operation
 from tests.processes import MockProcess, running_mock
 from tests.sockets import encode_request, exchange, port_of, read_response, request, rss_kib
 

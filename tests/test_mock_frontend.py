@@ -8,9 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from contacts_core.spec import operation
 from mock_server.app import MockApp
 from mock_server.seed import SeedError
-from mock_server.spec import operation
 from tests.conftest import BOTH_STORES, DOCUMENT_EXAMPLE, STAFF, MakeMock, client_for
 
 URL = "/api/contacts/"

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from mock_server import cases
+from contacts_core import cases
+from contacts_core.spec import operation
 from mock_server.admin import OMITTED
 from mock_server.app import MockApp
-from mock_server.spec import operation
 from mock_server.store import JournalEntry, SentRequest
 from tests.conftest import BOTH_STORES, STAFF, MakeMock, client_for, unique_prefix
 from tests.processes import mock_command, running_mock, running_mocks

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from mock_server.spec import spec_path
+from contacts_core.spec import spec_path
 from tests.conftest import STORES, store_args
 from tests.processes import running_mock
 

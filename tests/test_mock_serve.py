@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import socket
 
-from contract_tests.embedded import EmbeddedMock
+from mock_server.embedded import EmbeddedMock
 from mock_server.settings import Settings
 from tests.conftest import unique_prefix
 from tests.redis_server import RedisServer

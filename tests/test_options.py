@@ -9,7 +9,7 @@ from unittest.mock import patch
 
 import pytest
 
-from mock_server.options import (
+from contacts_core.options import (
     ConfigError,
     Option,
     Parser,

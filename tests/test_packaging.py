@@ -27,11 +27,11 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_wheel_contains_spec_and_packages(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert "mock_server/openapi.yaml" in names
-    assert "mock_server/case.schema.json" in names
+    assert "contacts_core/openapi.yaml" in names
+    assert "contacts_core/case.schema.json" in names
     assert "mock_server/app.py" in names
     assert "contract_tests/__init__.py" in names
-    packaged = zipfile.ZipFile(wheel).read("mock_server/openapi.yaml")
+    packaged = zipfile.ZipFile(wheel).read("contacts_core/openapi.yaml")
     assert packaged == (ROOT / "spec" / "openapi.yaml").read_bytes()
 
 
@@ -54,8 +54,8 @@ def test_installed_package_loads_packaged_spec(wheel: Path, tmp_path: Path) -> N
         timeout=300,
     )
     probe = (
-        "import mock_server, mock_server.spec as s, mock_server.cases as c;"
-        "print(mock_server.__file__); print(s.spec_path()); print(s.operation().path);"
+        "import contacts_core, contacts_core.spec as s, contacts_core.cases as c;"
+        "print(contacts_core.__file__); print(s.spec_path()); print(s.operation().path);"
         "print(c.schema()['title'].replace(' ', '_'))"
     )
     result = subprocess.run(
@@ -69,7 +69,7 @@ def test_installed_package_loads_packaged_spec(wheel: Path, tmp_path: Path) -> N
     )
     module_file, spec_file, path, case_schema = result.stdout.split()
     assert module_file.startswith(str(target))
-    assert spec_file == str(target / "mock_server" / "openapi.yaml")
+    assert spec_file == str(target / "contacts_core" / "openapi.yaml")
     assert path == "/api/contacts/"
     assert case_schema.startswith("A_contract_case")
 

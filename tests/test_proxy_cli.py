@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from contacts_core import cases
 from contract_tests.strategies import Keys
-from mock_server import cases
 from tests.processes import running_mock, running_proxy
 from tests.proxying import CONTRACT, fixed_probes, send, violation_names
 

@@ -10,8 +10,8 @@ import pytest
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
+from contacts_core.spec import operation
 from mock_server.settings import Settings
-from mock_server.spec import operation
 from mock_server.store import ContactShape, JournalEntry, StoreUnavailable, open_store
 from mock_server.store.redis import masked
 from mock_server.store.roundtrips import RoundTrips

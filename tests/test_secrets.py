@@ -7,7 +7,8 @@ import secrets
 
 import pytest
 
-from mock_server.auth import TokenTable, authenticate
+from contacts_core.tokens import TokenTable
+from mock_server.auth import authenticate
 from mock_server.errors import NotAuthenticated
 from tests.processes import running_mock
 from tests.sockets import get_json, port_of, request

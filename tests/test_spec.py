@@ -10,8 +10,8 @@ import yaml
 from jsonschema import Draft4Validator
 from openapi_spec_validator import validate
 
-import mock_server.spec as spec_module
-from mock_server.spec import SpecError, load_spec, operation, spec_path, to_json_schema
+import contacts_core.spec as spec_module
+from contacts_core.spec import SpecError, load_spec, operation, spec_path, to_json_schema
 
 # The vendor document's tables, copied by hand as an independent oracle. The email row
 # has no name in either table; "email" is the name its examples use.

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from contacts_core.spec import operation
 from mock_server.settings import Settings
-from mock_server.spec import operation
 from mock_server.store import ContactShape, ContactStore, JournalEntry, open_store
 from tests.conftest import BOTH_STORES
 

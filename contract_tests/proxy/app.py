@@ -17,13 +17,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import aiohttp
 from starlette.types import Message, Receive, Scope, Send
 
-from contract_tests.contract import contract
-from contract_tests.proxy import report
-from contract_tests.proxy.live import Judge, Keys, LiveAnswer, LiveRequest, Violation
-from contract_tests.proxy.recording import line
-from contract_tests.proxy.settings import ProxySettings
-from contract_tests.proxy.upstream import Answer, Upstream, UpstreamError, request_headers
-from mock_server.asgi import (
+from contacts_core.asgi import (
     Body,
     ClientDisconnect,
     body_chunks,
@@ -34,8 +28,14 @@ from mock_server.asgi import (
     send_json,
     send_stream,
 )
-from mock_server.cases import CaseLog
-from mock_server.middleware import Cors
+from contacts_core.cases import CaseLog
+from contacts_core.cors import Cors
+from contract_tests.contract import contract
+from contract_tests.proxy import report
+from contract_tests.proxy.live import Judge, Keys, LiveAnswer, LiveRequest, Violation
+from contract_tests.proxy.recording import line
+from contract_tests.proxy.settings import ProxySettings
+from contract_tests.proxy.upstream import Answer, Upstream, UpstreamError, request_headers
 
 logger = logging.getLogger("contract_tests.proxy")
 
@@ -93,8 +93,6 @@ class ValidatingProxy:
     def __init__(self, settings: ProxySettings) -> None:
         self.settings = settings
         self.contract = contract()
-        operation_path = self.contract.path
-        self.paths = frozenset({operation_path, operation_path.rstrip("/")})
         self.auth_header = self.contract.auth_header.lower().encode()
         self.limit = self.contract.max_body_bytes
         self.keys = Keys(settings.tokens, self.contract)
@@ -144,7 +142,7 @@ class ValidatingProxy:
                 await send_json(send, 405, {"detail": "Only GET."}, [("Allow", "GET")])
             return
         try:
-            if scope["method"] == self.contract.method and path in self.paths:
+            if self.contract.operation.is_request(scope["method"], path):
                 await self._judged(scope, receive, send)
             else:
                 await self._forward(scope, receive, send)

@@ -6,13 +6,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from contacts_core.cases import MAX_FILE_BYTES
+from contacts_core.logs import LogFormat, log_config
+from contacts_core.options import Option, Parser, key_role, number, port, url
 from contract_tests import __version__
 from contract_tests.proxy.app import PREFIX, VIOLATIONS_HEADER, create_proxy
 from contract_tests.proxy.settings import DEFAULT_PORT, ProxySettings
-from mock_server.cases import MAX_FILE_BYTES
-from mock_server.logs import log_config
-from mock_server.options import Option, Parser, key_role, number, port, url
-from mock_server.settings import LogFormat
 
 PROG = "contacts-contract proxy"
 ENV_PREFIX = "CONTACTS_PROXY_"
@@ -98,7 +97,13 @@ def banner(settings: ProxySettings, base_url: str) -> str:
 def main(argv: Sequence[str] | None = None) -> None:
     import uvicorn
 
-    from mock_server.serve import ServeError, listen, settle_startup_objects, uvicorn_config
+    from contacts_core.serve import (
+        ServeError,
+        base_url,
+        listen,
+        settle_startup_objects,
+        uvicorn_config,
+    )
 
     settings, log_format, log_level = parse_settings(argv)
     try:
@@ -111,14 +116,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         sock = listen(settings.host, settings.port)
     except ServeError as error:
         raise SystemExit(f"{PROG}: error: {error}") from None
-    host, port = sock.getsockname()[:2]
-    shown_host = f"[{host}]" if ":" in host else host
-    print(banner(settings, f"http://{shown_host}:{port}"), flush=True)
-    logging = log_config(log_format, log_level)
-    logging["loggers"][LOGGER] = logging["loggers"]["mock_server"]
+    print(banner(settings, base_url(sock)), flush=True)
     config = uvicorn_config(
         proxy,
-        log_config=logging,
+        log_config=log_config(log_format, log_level, LOGGER),
         log_level=log_level,
         head_timeout=HEAD_TIMEOUT_S,
         # The upstream's Date and Server pass through; the proxy adds none of its own.

@@ -15,16 +15,16 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from contacts_core import tokens
+from contacts_core.asgi import Body
+from contacts_core.clock import rfc3339
+from contacts_core.tokens import TokenTable, credential_of
 from contract_tests import strategies as s
 from contract_tests.checks import Call
 from contract_tests.contract import Contract
 from contract_tests.findings import Failure, Findings
 from contract_tests.http import Request, Response
 from contract_tests.oracle import judge
-from mock_server import cases
-from mock_server.asgi import Body
-from mock_server.auth import TokenTable
-from mock_server.cases import credential_of
 
 PHASE = "live traffic"
 LABEL = "a live request"
@@ -56,38 +56,31 @@ class Keys:
         self.table = TokenTable(tokens)
         self.roles = contract.operation.roles
         self.keys = tuple(tokens)
-        # Keys that resemble a given key (the suite's look-alikes) must get 401 as any
-        # unknown key: told apart by what they resemble, never shown.
-        self.look_alikes = {
-            alike.key: (role, alike)
-            for key, role in tokens.items()
-            for alike in s.look_alikes(key)
-            if alike.key not in tokens
-        }
 
     def credential(self, header: str | None) -> LiveCredential:
         """What a live Authorization header stands for, named as a case names it: a key
         that resembles a key given is a look-alike of it, any other key not given with
         --token is `masked`, its role unknown."""
-        name = credential_of(header, self.table, unknown=cases.MASKED)
+        name = credential_of(header, self.table, unknown=tokens.MASKED)
         parts = (header or "").split()
-        scheme = parts[0] if name not in (cases.NONE, cases.BEARER) else ""
+        scheme = parts[0] if name not in (tokens.NONE, tokens.BEARER) else ""
         match name:
-            case cases.NONE:
+            case tokens.NONE:
                 return _live(s.NO_HEADER, None, "no Authorization header", name)
-            case cases.BEARER:
+            case tokens.BEARER:
                 # Nothing of it is repeated: a header without a scheme may be a bare key.
                 return _live(s.OTHER_SCHEME, MASK, "another scheme than Token", name)
-            case cases.NO_KEY:
+            case tokens.NO_KEY:
                 return _live(s.NO_KEY, scheme, f'"{scheme}" with no key', name)
-            case cases.KEY_WITH_SPACES:
+            case tokens.KEY_WITH_SPACES:
                 return _live(s.SPACES, f"{scheme} {MASK}", "a key with a space in it", name)
-            case cases.MASKED if parts[1] in self.look_alikes:
-                role, alike = self.look_alikes[parts[1]]
+            case _ if name.startswith(tokens.LOOK_ALIKE + "/"):
+                resembled = self.table.resembled(parts[1])
+                assert resembled is not None  # credential_of named it after it
+                role, alike = resembled
                 label = f"the {role} key {alike.description}"
-                name = f"{cases.LOOK_ALIKE}/{role}/{alike.kind}"
                 return _live(s.LOOK_ALIKE, f"{scheme} {MASK}", label, name)
-            case cases.MASKED:
+            case tokens.MASKED:
                 label = "a key of unknown role (not given with --token)"
                 return _live(UNKNOWN_ROLE, f"{scheme} {MASK}", label, name)
         # The suite's kinds: the main key, the admin key, a key without the permission.
@@ -124,7 +117,7 @@ class Violation:
             "method": self.method,
             "path": self.path,
             "status": self.status,
-            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.time)),
+            "time": rfc3339(self.time, 0),
             "credential": self.credential,
         }
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from mock_server.cases import MAX_FILE_BYTES
+from contacts_core.cases import MAX_FILE_BYTES
 
 DEFAULT_PORT = 8001
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mock_server.asgi import ClientDisconnect, encode_json, read_body, replay, send_bytes
+from contacts_core.asgi import ClientDisconnect, encode_json, read_body, replay, send_bytes
 from mock_server.faults.registry import UNPARSED, Fault, RawHeaders, Reply, facts
 
 
@@ -19,7 +19,7 @@ class FaultInjector:
     def __init__(self, app: ASGIApp, fault: Fault, tokens: Mapping[str, str]) -> None:
         self.app, self.fault, self.tokens = app, fault, tokens
         spec = facts()
-        self.paths = {spec.op.path, spec.heading_path}
+        self.paths = spec.op.paths
         self.heading_path = spec.heading_path
         self.method = spec.op.method
         self.auth_header = spec.op.auth_header.lower().encode()

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any, TypeVar
 
-from mock_server.asgi import encode_json
-from mock_server.spec import Operation, operation
+from contacts_core.asgi import encode_json
+from contacts_core.spec import Operation, operation
 from mock_server.validation import BodyValidator
 
 RawHeaders = list[tuple[bytes, bytes]]
@@ -113,8 +113,7 @@ class Facts:
 
     @property
     def heading_path(self) -> str:
-        """The path as the document's heading writes it: without the trailing slash."""
-        return self.op.path.rstrip("/")
+        return self.op.heading_path
 
     @property
     def scheme(self) -> str:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple, Protocol
 
-from mock_server.spec import Operation
+from contacts_core.clock import rfc3339
+from contacts_core.spec import Operation
 
 Contact = dict[str, Any]
 
@@ -112,7 +112,7 @@ class JournalEntry(NamedTuple):
             "method": self.method,
             "path": self.path,
             "status": self.status,
-            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started)),
+            "time": rfc3339(self.started, 0),
             "duration_ms": round(self.duration * 1000, 3),
         }
 

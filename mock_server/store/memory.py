@@ -7,8 +7,8 @@ from collections import OrderedDict, deque
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from contacts_core.clock import utc_now
 from mock_server.store.base import Contact, ContactShape, JournalEntry
-from mock_server.store.clock import utc_now
 
 
 class MemoryStore:

@@ -34,8 +34,8 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from contacts_core.clock import utc_now
 from mock_server.store.base import Contact, ContactShape, JournalEntry, StoreUnavailable
-from mock_server.store.clock import utc_now
 from mock_server.store.roundtrips import Command, RoundTrips, Script
 
 # Drops the oldest ids beyond the bound, a thousand at a time (Lua's unpack has a limit).

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from mock_server.spec import operation
+from contacts_core.spec import operation
 from tests.e2e.conftest import MockApi, NetworkLog
 from tests.processes import running_mock
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 from playwright.sync_api import Page, expect
 
-from mock_server.spec import operation
+from contacts_core.spec import operation
 from tests.e2e.conftest import START_TIMEOUT_S, MockApi, NetworkLog
 from tests.processes import running_mock, running_proxy
 

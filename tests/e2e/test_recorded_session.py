@@ -8,7 +8,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from mock_server import cases
+from contacts_core import cases
 from mock_server.settings import DEFAULT_TOKENS
 from tests.e2e.test_contact_form import open_form, submit
 from tests.processes import run_pytest, running_mock

@@ -6,7 +6,7 @@ import json
 
 from playwright.sync_api import Page, expect
 
-from mock_server.spec import load_spec, operation
+from contacts_core.spec import load_spec, operation
 from tests.e2e.conftest import MockApi
 
 CONTRACT = operation()

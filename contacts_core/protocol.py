@@ -17,8 +17,8 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 from uvicorn.server import ServerState
 
-from mock_server.asgi import encode_json
-from mock_server.settings import MAX_HEAD_BYTES
+from contacts_core.asgi import encode_json
+from contacts_core.serve import MAX_HEAD_BYTES
 
 _TOO_LARGE = (431, {"detail": "Request header fields too large."})
 _TOO_SLOW = (408, {"detail": "The request head did not arrive in time."})

@@ -1,4 +1,6 @@
-"""The contract: the one place that knows where spec/openapi.yaml lives and how to read it."""
+"""The contract: the one place that knows where spec/openapi.yaml lives and how to read it,
+and `Operation`, every fact of one operation computed once: its paths (the document's
+heading path too), media type, fields, limits, roles, status codes, server-set fields."""
 
 from __future__ import annotations
 
@@ -14,8 +16,10 @@ from openapi_spec_validator import validate
 from openapi_spec_validator.exceptions import OpenAPIError
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
-# In a source checkout the spec sits beside the packages; in a wheel it is packaged
-# inside mock_server (see pyproject.toml's force-include).
+from contacts_core.media import JSON, media_type
+
+# In a source checkout the spec sits beside the packages; in a wheel it is the core's
+# data (see pyproject.toml's force-include).
 _SOURCE_SPEC = Path(__file__).resolve().parent.parent / "spec" / "openapi.yaml"
 
 CREATE_CONTACT = "createContact"
@@ -106,6 +110,27 @@ class Operation:
     roles: frozenset[str]
     max_body_bytes: int
     auth_header: str
+    media_types: tuple[str, ...] = (JSON,)
+    """The request body's media types, as the spec lists them."""
+
+    @cached_property
+    def heading_path(self) -> str:
+        """The path as the document's heading writes it (`/api/contacts`, no trailing
+        slash): clients that follow the document send their requests there."""
+        return self.path.rstrip("/") or "/"
+
+    @cached_property
+    def paths(self) -> frozenset[str]:
+        """The spec's path and the heading path: where the mock serves the operation."""
+        return frozenset({self.path, self.heading_path})
+
+    def is_request(self, method: str, path: str) -> bool:
+        """A request of this operation: its method, on either of its paths."""
+        return method == self.method and path in self.paths
+
+    def accepts_media(self, content_type: str | None) -> bool:
+        """Whether a Content-Type header names a media type the request body may have."""
+        return media_type(content_type) in self.media_types
 
     @property
     def request_example(self) -> dict[str, Any]:
@@ -210,10 +235,10 @@ def operation(operation_id: str = CREATE_CONTACT) -> Operation:
 
 
 def _read_operation(spec: dict[str, Any], path: str, method: str, op: dict[str, Any]) -> Operation:
-    media = op["requestBody"]["content"]["application/json"]
+    media = op["requestBody"]["content"][JSON]
     responses = {}
     for status, raw in op["responses"].items():
-        content = to_json_schema(raw.get("content", {}).get("application/json", {}), spec)
+        content = to_json_schema(raw.get("content", {}).get(JSON, {}), spec)
         responses[int(status)] = Response(
             status=int(status),
             description=str(raw.get("description", "")).strip(),
@@ -236,6 +261,7 @@ def _read_operation(spec: dict[str, Any], path: str, method: str, op: dict[str, 
         roles=frozenset(op["x-permission"]["roles"]),
         max_body_bytes=int(op["x-max-body-bytes"]),
         auth_header=scheme["name"],
+        media_types=tuple(op["requestBody"]["content"]),
     )
 
 

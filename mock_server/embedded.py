@@ -7,7 +7,7 @@ import time
 from dataclasses import replace
 from types import TracebackType
 
-from mock_server.serve import MockServer
+from mock_server.server import MockServer
 from mock_server.settings import Settings
 
 START_TIMEOUT = 30.0
@@ -17,7 +17,7 @@ STOP_TIMEOUT = 10.0
 class EmbeddedMock:
     """`with EmbeddedMock() as mock:` serves a fresh mock at `mock.url` until the block ends.
 
-    It is served exactly as `contacts-mock` serves it (mock_server.serve), request-head
+    It is served exactly as `contacts-mock` serves it (mock_server.server), request-head
     limits included, in one process.
     """
 

@@ -4,8 +4,7 @@ The format is described by `case.schema.json`, shipped beside this module, and e
 line is checked against it when read. A case holds the request only (never what it
 should get, never a key): its credential is a role or a kind of credential. The mock's
 recorder and the validating proxy write cases, the contract suite writes its failures as
-cases and reads them all back; this module lives in the mock's package because the mock
-may not import the suite.
+cases and reads them all back; so the format is the core's, beneath them all.
 
 Limits follow the spec's `x-max-body-bytes`: a case's body holds at most twice as much
 (room for a body over the limit, which must get 413), and a line at most two such bodies
@@ -31,28 +30,13 @@ from typing import Any, BinaryIO, Literal, get_args
 
 from jsonschema_rs import ValidationErrorKind, validator_for
 
-from mock_server.auth import KNOWN_ROLES, TokenTable, token_parts
-from mock_server.spec import operation
+from contacts_core.spec import operation
+from contacts_core.tokens import CREDENTIALS, LOOK_ALIKE, hidden
 
 logger = logging.getLogger("mock_server")
 
 Source = Literal["failure", "mock", "proxy", "hand-written"]
 SOURCES: tuple[str, ...] = get_args(Source)
-
-# Credential kinds besides the roles. Each names what the Authorization header held;
-# MASKED: a key whose role the recorder was not told (the validating proxy's case).
-NONE, BEARER, NO_KEY, UNKNOWN_KEY, KEY_WITH_SPACES, MASKED = (
-    "none",
-    "bearer",
-    "no-key",
-    "unknown-key",
-    "key-with-spaces",
-    "masked",
-)
-CREDENTIALS = (*KNOWN_ROLES, NONE, BEARER, NO_KEY, UNKNOWN_KEY, KEY_WITH_SPACES, MASKED)
-# A key made from a role's key by one change: `look-alike/<role>/<change>`. The contract
-# suite makes them, and knows the changes.
-LOOK_ALIKE = "look-alike"
 
 SCHEMA_FILE = "case.schema.json"
 SUFFIX = ".jsonl"
@@ -137,31 +121,6 @@ def masked(case: Case, keys: Iterable[str]) -> Case:
         body = body.replace(raw, b"*" * len(raw))
     content_type = hidden(case.content_type, keys) if case.content_type else case.content_type
     return replace(case, label=hidden(case.label, keys), body=body, content_type=content_type)
-
-
-def hidden(text: str, keys: Iterable[str]) -> str:
-    """The text with every key replaced by as many asterisks."""
-    for key in keys:
-        if key:
-            text = text.replace(key, "*" * len(key))
-    return text
-
-
-# --- credentials ------------------------------------------------------------------------
-
-
-def credential_of(header: str | None, tokens: TokenTable, unknown: str = UNKNOWN_KEY) -> str:
-    """The kind of credential an Authorization header holds: the key's role, or how it
-    fails, read as the mock authenticates (see `mock_server.auth.authenticate`). A key
-    not in `tokens` is `unknown` (MASKED for a recorder that does not know every key)."""
-    parts = token_parts(header)
-    if parts is None:
-        return NONE if not (header or "").strip() else BEARER
-    if not parts:
-        return NO_KEY
-    if len(parts) > 1:
-        return KEY_WITH_SPACES
-    return tokens.role_of(parts[0]) or unknown
 
 
 # --- writing ----------------------------------------------------------------------------

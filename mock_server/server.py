@@ -1,14 +1,10 @@
-"""The one way to serve the mock, for `contacts-mock` and the contract suite's embedded
-mock alike: a listening socket, the store checked and seeded once, uvicorn with the
-bounded request head (431, 408) and, on a shared store, several worker processes."""
+"""The mock's server, for `contacts-mock` and the embedded mock alike: served the core's
+one way (contacts_core.serve), the store checked and seeded once, and on a shared store
+several worker processes."""
 
 from __future__ import annotations
 
 import asyncio
-import gc
-import importlib.util
-import ipaddress
-import socket
 from dataclasses import replace
 from typing import Any
 
@@ -16,29 +12,13 @@ import uvicorn
 from starlette.types import Receive, Scope, Send
 from uvicorn.supervisors import Multiprocess
 
+from contacts_core.logs import log_config
+from contacts_core.serve import ServeError, base_url, listen, settle_startup_objects, uvicorn_config
 from mock_server.app import MockApp, create_app
-from mock_server.logs import log_config
-from mock_server.settings import MAX_HEAD_BYTES, Settings
+from mock_server.settings import Settings
 from mock_server.store import MEMORY, StoreUnavailable
 
-
-class ServeError(Exception):
-    """The mock cannot start; the message says why, in one line."""
-
-
-def listen(host: str, port: int) -> socket.socket:
-    """A socket listening on host:port (0 picks a free port), inheritable by workers."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as error:
-        sock.close()
-        raise ServeError(f"cannot listen on {host}:{port}: {error.strerror}") from None
-    sock.listen(2048)
-    sock.set_inheritable(True)
-    return sock
+__all__ = ["MockServer", "ServeError", "workers_problem"]
 
 
 def workers_problem(settings: Settings) -> str | None:
@@ -49,23 +29,6 @@ def workers_problem(settings: Settings) -> str | None:
             "with the memory store each worker would have its own contacts and ids"
         )
     return None
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False  # a host name: it may resolve to anything
-
-
-def settle_startup_objects() -> None:
-    """Hide what start-up built (modules, the spec, the app: it lives as long as the
-    process) from the garbage collector. Its full passes otherwise walk all of it and
-    stall every request for tens of milliseconds; now they walk what requests leave."""
-    gc.collect()
-    gc.freeze()
 
 
 class WorkerApp:
@@ -86,43 +49,6 @@ class WorkerApp:
             if self.own_process:
                 settle_startup_objects()
         await self._mock(scope, receive, send)
-
-
-def _installed(module: str) -> bool:
-    return importlib.util.find_spec(module) is not None
-
-
-def uvicorn_config(
-    app: Any,
-    *,
-    log_config: dict[str, Any],
-    log_level: str,
-    head_timeout: float,
-    workers: int = 1,
-    **options: Any,
-) -> uvicorn.Config:
-    """uvicorn's configuration for one of the toolkit's servers (the mock, the proxy):
-    uvloop, a request head bounded in size (431) and time (408), and graceful shutdown."""
-    common: dict[str, Any] = {
-        "log_config": log_config,
-        "log_level": log_level,
-        # Access lines are logged at info: below that level, skip building them at all.
-        "access_log": log_level in ("debug", "info"),
-        "loop": "uvloop" if _installed("uvloop") else "asyncio",
-        "lifespan": "on",
-        "timeout_graceful_shutdown": 5,
-        "workers": workers,
-        **options,
-    }
-    if not _installed("httptools"):
-        # uvicorn's h11 bounds the head's size itself (no head timeout).
-        return uvicorn.Config(
-            app, http="h11", h11_max_incomplete_event_size=MAX_HEAD_BYTES, **common
-        )
-    from mock_server.protocol import HeadLimitsConfig
-
-    config: uvicorn.Config = HeadLimitsConfig(app, head_timeout=head_timeout, **common)
-    return config
 
 
 class MockServer:
@@ -156,7 +82,7 @@ class MockServer:
         self.own_process = own_process
         self.config = uvicorn_config(
             app,
-            log_config=log_config(settings.log_format, log_level),
+            log_config=log_config(settings.log_format, log_level, "mock_server"),
             log_level=log_level,
             head_timeout=settings.head_timeout_s,
             workers=settings.workers,
@@ -172,8 +98,7 @@ class MockServer:
 
     @property
     def url(self) -> str:
-        host, port = self.socket.getsockname()[:2]
-        return f"http://{f'[{host}]' if ':' in host else host}:{port}"
+        return base_url(self.socket)
 
     @property
     def started(self) -> bool:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import Any, Literal
 
-from mock_server.settings import LogFormat
+from contacts_core.clock import rfc3339
+
+LogFormat = Literal["text", "json"]
 
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "time": rfc3339(record.created, 3),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
@@ -22,8 +24,9 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry)
 
 
-def log_config(log_format: LogFormat, level: str) -> dict[str, Any]:
-    """A logging.config dictionary for uvicorn and the mock."""
+def log_config(log_format: LogFormat, level: str, logger: str) -> dict[str, Any]:
+    """A logging.config dictionary for uvicorn and the server's own `logger` (the mock's,
+    the proxy's)."""
     formatter: dict[str, Any] = (
         {"()": JsonFormatter}
         if log_format == "json"
@@ -42,7 +45,7 @@ def log_config(log_format: LogFormat, level: str) -> dict[str, Any]:
         },
         "loggers": {
             name: {"handlers": ["default"], "level": level.upper(), "propagate": False}
-            for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "mock_server")
+            for name in ("uvicorn", "uvicorn.error", "uvicorn.access", logger)
         }
         | {
             # Connexion announces every route it adds at INFO; only its problems matter here.

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
-from mock_server.auth import KNOWN_ROLES
+from contacts_core.tokens import KNOWN_ROLES
 
 
 class ConfigError(Exception):
