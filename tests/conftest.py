@@ -13,8 +13,8 @@ import httpx
 import pytest
 from jsonschema import Draft4Validator
 
+from contacts_core import tokens
 from contacts_core.spec import operation
-from mock_server import auth
 from mock_server.app import MockApp, create_app
 from mock_server.settings import Settings
 from tests.redis_server import RedisServer, running_redis
@@ -52,7 +52,7 @@ def check_against_contract(response: httpx.Response) -> None:
 
 @pytest.fixture
 def comparisons(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bytes, bytes]]:
-    """Every hmac.compare_digest call the auth module makes: (candidate, known key)."""
+    """Every hmac.compare_digest call the token table makes: (candidate, known key)."""
     calls: list[tuple[bytes, bytes]] = []
     original = hmac.compare_digest
 
@@ -60,7 +60,7 @@ def comparisons(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bytes, bytes]]:
         calls.append((a, b))
         return original(a, b)
 
-    monkeypatch.setattr(auth.hmac, "compare_digest", compare_digest)
+    monkeypatch.setattr(tokens.hmac, "compare_digest", compare_digest)
     return calls
 
 

@@ -216,11 +216,13 @@ def test_roles_are_sent_with_the_keys_given_and_skipped_without() -> None:
         ("Token", "no-key"),
         ("Token staff-key staff-key", "key-with-spaces"),
         ("Token not-a-key", "unknown-key"),
+        ("Token staff-ke", "look-alike/staff/last-dropped"),
+        ("Token ADMIN-KEY", "look-alike/admin/other-case"),
     ],
 )
 def test_the_mock_names_a_headers_credential_without_its_key(header: str | None, kind: str) -> None:
-    tokens = TokenTable({"staff-key": "staff", "admin-key": "admin", "user-key": "user"})
-    assert tokens.credential_of(header, tokens) == kind
+    table = TokenTable({"staff-key": "staff", "admin-key": "admin", "user-key": "user"})
+    assert tokens.credential_of(header, table) == kind
 
 
 # --- hostile files: one clear error naming the file and line ------------------------------

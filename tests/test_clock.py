@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from contacts_core import clock
 from contacts_core.clock import utc_now
-from mock_server.store import clock
 
 
 def test_utc_now_is_rfc_3339_with_microseconds_in_utc() -> None:
