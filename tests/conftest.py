@@ -1,53 +1,35 @@
-"""Fixtures: an in-process mock on either store, a real Redis, and an HTTP client that
-checks every contract response."""
+"""Fixtures shared by every layer: an in-process mock on either store, a real Redis, and
+an HTTP client that checks every contract response; the markers each layer carries."""
 
 from __future__ import annotations
 
 import hmac
-import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from jsonschema import Draft4Validator
 
 from contacts_core import tokens
-from contacts_core.spec import operation
 from mock_server.app import MockApp, create_app
 from mock_server.settings import Settings
-from tests.redis_server import RedisServer, running_redis
+from tests.support.mocks import MakeMock, client_for, unique_prefix
+from tests.support.redis_server import RedisServer, running_redis
 
-E2E = Path(__file__).resolve().parent / "e2e"
-
-STAFF = {"Authorization": "Token staff-token"}
-ADMIN = {"Authorization": "Token admin-token"}
-USER = {"Authorization": "Token user-token"}
-DOCUMENT_EXAMPLE = operation().request_example
-
-STORES = ["memory", "redis"]
-# Runs a test once on each store: @BOTH_STORES (the `store` fixture, indirectly).
-BOTH_STORES = pytest.mark.parametrize("store", STORES, indirect=True)
-
-MakeMock = Callable[..., MockApp]
+TESTS = Path(__file__).resolve().parent
+E2E = TESTS / "e2e"
+# Every test in these folders needs what the marker names.
+LAYER_MARKERS = {"redis": "redis", "e2e": "browser"}
 
 
-def check_against_contract(response: httpx.Response) -> None:
-    """Every response of the contract's path is documented and matches its schema."""
-    if (
-        not response.request.url.path.startswith("/api/contacts")
-        or response.request.method != "POST"
-    ):
-        return
-    contract = operation().responses.get(response.status_code)
-    assert contract is not None, f"undocumented status {response.status_code}: {response.text}"
-    assert response.headers["content-type"].startswith("application/json")
-    validator = Draft4Validator(contract.schema, format_checker=Draft4Validator.FORMAT_CHECKER)
-    errors = [e.message for e in validator.iter_errors(response.json())]
-    assert errors == [], f"{response.status_code} body breaks the contract: {response.text}"
-    for name in contract.headers:
-        assert name in response.headers, f"{response.status_code} lacks {name}"
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        layer = Path(item.path).relative_to(TESTS).parts[0]
+        if layer in LAYER_MARKERS:
+            item.add_marker(LAYER_MARKERS[layer])
+        if "redis_server" in getattr(item, "fixturenames", ()):
+            item.add_marker("redis")
 
 
 @pytest.fixture
@@ -71,10 +53,6 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
         yield server
 
 
-def unique_prefix() -> str:
-    return f"test-{uuid.uuid4().hex[:12]}"
-
-
 @pytest.fixture
 def store(request: pytest.FixtureRequest) -> dict[str, Any]:
     """Settings for the store under test: memory unless a test asks for both (BOTH_STORES);
@@ -83,13 +61,6 @@ def store(request: pytest.FixtureRequest) -> dict[str, Any]:
         return {}
     server: RedisServer = request.getfixturevalue("redis_server")
     return {"store": server.url, "store_prefix": unique_prefix()}
-
-
-def store_args(store: dict[str, Any]) -> list[str]:
-    """The same store as contacts-mock options."""
-    if not store:
-        return []
-    return ["--store", store["store"], "--store-prefix", store["store_prefix"]]
 
 
 @pytest.fixture
@@ -107,25 +78,14 @@ async def make_mock(store: dict[str, Any]) -> AsyncIterator[MakeMock]:
 
 
 @pytest.fixture
-def mock(make_mock: MakeMock) -> MockApp:
+def mock_app(make_mock: MakeMock) -> MockApp:
+    """A mock app in this process, on the store under test."""
     return make_mock()
 
 
-def client_for(app: MockApp) -> httpx.AsyncClient:
-    async def hook(response: httpx.Response) -> None:
-        await response.aread()
-        check_against_contract(response)
-
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url="http://127.0.0.1",
-        event_hooks={"response": [hook]},
-    )
-
-
 @pytest.fixture
-async def client(mock: MockApp) -> AsyncIterator[httpx.AsyncClient]:
-    async with client_for(mock) as c:
+async def client(mock_app: MockApp) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(mock_app) as c:
         yield c
 
 

@@ -9,7 +9,9 @@ from playwright.sync_api import Page, expect
 
 from contacts_core.spec import operation
 from tests.e2e.conftest import MockApi, NetworkLog
-from tests.processes import running_mock
+from tests.support.processes import running_mock
+
+pytestmark = pytest.mark.process
 
 CONTRACT = operation()
 

@@ -5,11 +5,14 @@ does against the backend, CORS preflight included, and a broken answer is notice
 from __future__ import annotations
 
 import httpx
+import pytest
 from playwright.sync_api import Page, expect
 
 from contacts_core.spec import operation
 from tests.e2e.conftest import START_TIMEOUT_S, MockApi, NetworkLog
-from tests.processes import running_mock, running_proxy
+from tests.support.processes import running_mock, running_proxy
+
+pytestmark = pytest.mark.process
 
 CONTRACT = operation()
 TOKENS = ["--token", "staff-token=staff", "--token", "user-token=user"]

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from contacts_core import cases
 from mock_server.settings import DEFAULT_TOKENS
 from tests.e2e.test_contact_form import open_form, submit
-from tests.processes import run_pytest, running_mock
+from tests.support.processes import run_pytest, running_mock
+
+pytestmark = pytest.mark.process
 
 
 def test_a_recorded_frontend_session_replays_as_regression_cases(

@@ -1,0 +1,104 @@
+"""The mock-only admin API under /__mock__."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import httpx
+import yaml
+from openapi_spec_validator import validate
+
+from mock_server.app import MockApp
+from tests.support.mocks import BOTH_STORES, STAFF, MakeMock, client_for
+
+# Everything here reads or changes the store: each test runs on both.
+pytestmark = BOTH_STORES
+
+URL = "/api/contacts/"
+
+
+async def test_list_returns_stored_contacts_oldest_first(client: httpx.AsyncClient) -> None:
+    created = [(await client.post(URL, json={"subject": s}, headers=STAFF)).json() for s in "abc"]
+    listed = (await client.get("/__mock__/contacts")).json()
+    assert listed == created
+
+
+async def test_reset_empties_store_and_restarts_ids(client: httpx.AsyncClient) -> None:
+    for _ in range(3):
+        await client.post(URL, json={"subject": "x"}, headers=STAFF)
+    assert (await client.delete("/__mock__/contacts")).status_code == 204
+    assert (await client.get("/__mock__/contacts")).json() == []
+    assert (await client.post(URL, json={"subject": "y"}, headers=STAFF)).json()["id"] == 1
+
+
+async def test_view_marks_contact_viewed(client: httpx.AsyncClient) -> None:
+    created = (await client.post(URL, json={"subject": "x"}, headers=STAFF)).json()
+    response = await client.post(f"/__mock__/contacts/{created['id']}/view")
+    assert response.status_code == 200
+    viewed = response.json()
+    assert viewed["viewed"] is True
+    assert viewed["viewed_at"] == viewed["updated_at"]
+    assert datetime.fromisoformat(viewed["viewed_at"]) >= datetime.fromisoformat(
+        created["created_at"]
+    )
+    assert viewed["created_at"] == created["created_at"]
+    assert (await client.get("/__mock__/contacts")).json() == [viewed]
+
+
+async def test_view_unknown_contact_is_404(client: httpx.AsyncClient) -> None:
+    response = await client.post("/__mock__/contacts/99/view")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+async def test_journal_records_requests_without_tokens(make_mock: MakeMock) -> None:
+    mock: MockApp = make_mock(journal_size=3)
+    async with client_for(mock) as client:
+        await client.post(URL, json={"subject": "x"}, headers=STAFF)
+        await client.post(
+            URL, json={"subject": "x"}, headers={"Authorization": "Token secret-wrong"}
+        )
+        await client.get("/api/contacts/")
+        await client.post("/api/contacts", json={}, headers=STAFF)
+        await client.get("/__mock__/health")
+        journal = (await client.get("/__mock__/requests")).json()
+    assert [(e["method"], e["path"], e["status"]) for e in journal] == [
+        ("POST", "/api/contacts/", 401),
+        ("GET", "/api/contacts/", 405),
+        ("POST", "/api/contacts", 400),
+    ]
+    for entry in journal:
+        datetime.fromisoformat(entry["time"])
+        assert entry["duration_ms"] >= 0
+    text = str(journal)
+    assert "staff-token" not in text
+    assert "secret-wrong" not in text
+
+
+async def test_health(client: httpx.AsyncClient) -> None:
+    await client.post(URL, json={"subject": "x"}, headers=STAFF)
+    response = await client.get("/__mock__/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "contacts": 1}
+
+
+async def test_admin_spec_is_valid_and_lists_the_routes(client: httpx.AsyncClient) -> None:
+    response = await client.get("/__mock__/openapi.yaml")
+    assert response.status_code == 200
+    admin_spec = yaml.safe_load(response.text)
+    validate(admin_spec)
+    assert set(admin_spec["paths"]) == {"/contacts", "/contacts/{id}/view", "/requests", "/health"}
+
+
+async def test_unknown_admin_route_is_404(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/__mock__/nothing")).status_code == 404
+
+
+async def test_max_contacts_drops_the_oldest(make_mock: MakeMock) -> None:
+    mock: MockApp = make_mock(max_contacts=3)
+    async with client_for(mock) as client:
+        for i in range(5):
+            await client.post(URL, json={"subject": f"s{i}"}, headers=STAFF)
+        listed = (await client.get("/__mock__/contacts")).json()
+    assert [c["id"] for c in listed] == [3, 4, 5]
+    assert [c["subject"] for c in listed] == ["s2", "s3", "s4"]
