@@ -28,13 +28,15 @@ import pytest
 
 from contacts_core.cases import SUFFIX, Case, CaseError, is_case_file
 from contacts_core.options import argument
-from contract_tests import cases
+from contract_tests import cases, exits
+from contract_tests.cases import saved_text
 from contract_tests.client_warnings import ContractWarning
 from contract_tests.config import ENV_PREFIX, OPTIONS, Config, ConfigError, build
-from contract_tests.findings import Failure
+from contract_tests.engine import Engine, run, target
 from contract_tests.http import TargetLost, TargetUnreachable
+from contract_tests.model import Failure
+from contract_tests.outcome import Outcome
 from contract_tests.report import Report, case_text, console, from_outcome, key_secrets, write
-from contract_tests.runner import Outcome, Runner, run, saved_text, target
 
 OUTCOME = pytest.StashKey[Outcome]()
 REPORT = pytest.StashKey[Report]()
@@ -84,19 +86,28 @@ def contract_outcome(request: pytest.FixtureRequest) -> Outcome:
     settings = _settings(config)
     try:
         outcome = run(settings)
-    except CaseError as error:
-        pytest.exit(f"contacts-contract: error: {error}", returncode=2)
-    except (TargetUnreachable, TargetLost) as error:
-        pytest.exit(f"contacts-contract: {error}", returncode=3)
+    except (CaseError, TargetUnreachable, TargetLost) as error:
+        status, line = exits.for_error(error) or (exits.INTERNAL_ERROR, str(error))
+        pytest.exit(f"contacts-contract: {line}", returncode=status)
     if settings.save_cases is not None:
+        found = [*outcome.results, *outcome.warnings]
         try:
-            config.stash[SAVED] = saved_text(outcome, settings.save_cases)
+            config.stash[SAVED] = saved_text(
+                found, outcome.target, outcome.keys, settings.save_cases
+            )
         except (CaseError, OSError) as error:
             pytest.exit(f"contacts-contract: error: cannot save cases: {error}", returncode=2)
     report = from_outcome(outcome)
     config.stash[OUTCOME] = outcome
     config.stash[REPORT] = report
     write(report, None, settings.report)
+    if outcome.interrupted is not None:
+        raise KeyboardInterrupt  # what was found is written; pytest now stops as asked
+    if outcome.diagnosis is not None:
+        pytest.exit(
+            f"contacts-contract: could not judge the backend: {outcome.diagnosis}",
+            returncode=exits.NOT_JUDGED,
+        )
     record = _suite_property(request)
     for group in report.raised:
         message = f"{group.name}: {group.examples[0].message} ({group.counted('warning')})"
@@ -188,7 +199,7 @@ class CaseItem(pytest.Item):
             # Reported at the case's file and line, as pytest does for skip marks.
             raise pytest.skip.Exception(str(reason), _use_item_location=True) from None
         try:
-            failures = sender.runner.check(probe, CASES_PHASE)
+            failures = sender.engine.check(probe, CASES_PHASE)
         except TargetLost as error:
             pytest.exit(f"contacts-contract: {error}", returncode=3)
         if failures:
@@ -197,8 +208,8 @@ class CaseItem(pytest.Item):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, CaseFailed):
             sender = case_target(self.config)
-            secrets = key_secrets(sender.keys, sender.runner.config.show_token)
-            insecure = sender.runner.config.insecure
+            secrets = key_secrets(sender.keys, sender.engine.config.show_token)
+            insecure = sender.engine.config.insecure
             path, line, _ = self.location
             where = f"{path}:{(line or 0) + 1}"
             return case_text(where, excinfo.value.failures, secrets, insecure)
@@ -218,10 +229,10 @@ class CaseTarget:
         self._stack = ExitStack()
         config.add_cleanup(self._stack.close)
         base_url, self.keys = self._stack.enter_context(target(settings))
-        self.runner = Runner(settings, base_url, self.keys)
-        self._stack.callback(self.runner.client.close)
+        self.engine = Engine(settings, base_url, self.keys)
+        self._stack.callback(self.engine.client.close)
         try:
-            self.runner.client.probe(base_url + self.runner.contract.path)
+            self.engine.client.probe(base_url + self.engine.contract.path)
         except TargetUnreachable as error:
             pytest.exit(f"contacts-contract: {error}", returncode=3)
 

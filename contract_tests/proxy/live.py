@@ -19,11 +19,12 @@ from contacts_core import tokens
 from contacts_core.asgi import Body
 from contacts_core.clock import rfc3339
 from contacts_core.tokens import TokenTable, credential_of
-from contract_tests import strategies as s
-from contract_tests.checks import Call
+from contract_tests import model
+from contract_tests.checks import Call, Scope
 from contract_tests.contract import Contract
-from contract_tests.findings import Failure, Findings
+from contract_tests.findings import Findings
 from contract_tests.http import Request, Response
+from contract_tests.model import Failure
 from contract_tests.oracle import judge
 
 PHASE = "live traffic"
@@ -40,7 +41,7 @@ class LiveCredential:
     a role (staff, admin, user), or a kind (none, bearer, no-key, key-with-spaces,
     masked for a key of unknown role). Never the key."""
 
-    credential: s.Credential
+    credential: model.Credential
     name: str
 
     @property
@@ -66,25 +67,31 @@ class Keys:
         scheme = parts[0] if name not in (tokens.NONE, tokens.BEARER) else ""
         match name:
             case tokens.NONE:
-                return _live(s.NO_HEADER, None, "no Authorization header", name)
+                return _live(model.NO_HEADER, None, "no Authorization header", name)
             case tokens.BEARER:
                 # Nothing of it is repeated: a header without a scheme may be a bare key.
-                return _live(s.OTHER_SCHEME, MASK, "another scheme than Token", name)
+                return _live(model.OTHER_SCHEME, MASK, "another scheme than Token", name)
             case tokens.NO_KEY:
-                return _live(s.NO_KEY, scheme, f'"{scheme}" with no key', name)
+                return _live(model.NO_KEY, scheme, f'"{scheme}" with no key', name)
             case tokens.KEY_WITH_SPACES:
-                return _live(s.SPACES, f"{scheme} {MASK}", "a key with a space in it", name)
+                return _live(model.SPACES, f"{scheme} {MASK}", "a key with a space in it", name)
             case _ if name.startswith(tokens.LOOK_ALIKE + "/"):
                 resembled = self.table.resembled(parts[1])
                 assert resembled is not None  # credential_of named it after it
                 role, alike = resembled
                 label = f"the {role} key {alike.description}"
-                return _live(s.LOOK_ALIKE, f"{scheme} {MASK}", label, name)
+                return _live(model.LOOK_ALIKE, f"{scheme} {MASK}", label, name)
             case tokens.MASKED:
                 label = "a key of unknown role (not given with --token)"
                 return _live(UNKNOWN_ROLE, f"{scheme} {MASK}", label, name)
         # The suite's kinds: the main key, the admin key, a key without the permission.
-        kind = s.NON_STAFF if name not in self.roles else s.ADMIN if name == s.ADMIN else s.TOKEN
+        kind = (
+            model.NON_STAFF
+            if name not in self.roles
+            else model.ADMIN
+            if name == model.ADMIN
+            else model.TOKEN
+        )
         return _live(kind, f"{scheme} <{name} key>", f"a {name} key", name)
 
     def mask(self, text: str) -> str:
@@ -95,7 +102,7 @@ class Keys:
 
 
 def _live(kind: str, header: str | None, label: str, name: str) -> LiveCredential:
-    return LiveCredential(s.Credential(kind, header, label), name)
+    return LiveCredential(model.Credential(kind, header, label), name)
 
 
 @dataclass(frozen=True)
@@ -202,7 +209,9 @@ class Judge:
         self.contract = contract
         self.base_url = base_url
         self.clock_skew = clock_skew
-        self.recorder = Findings(contract, max_ids=max_ids)
+        # Which status codes a backend gives is judged over a test run, not live traffic.
+        not_judged = "judged over a test run, not live traffic: see the status codes seen below"
+        self.recorder = Findings(contract, Scope(None, not_judged, max_ids))
         self.violations: deque[Violation] = deque(maxlen=max_violations)
         self.counts: Counter[str] = Counter()
         self.exchanges = 0
@@ -210,7 +219,7 @@ class Judge:
 
     def exchange(self, request: LiveRequest, answer: LiveAnswer) -> list[Violation]:
         """Judge one answered exchange by every check; the violations it made."""
-        payload = s.Payload(request.body.data, request.content_type, LABEL)
+        payload = model.Payload(request.body.data, request.content_type, LABEL)
         call = Call(
             request=request.as_sent(self.base_url, self.contract.auth_header),
             response=answer.as_received(request.at),
@@ -228,7 +237,6 @@ class Judge:
 
     def unanswered(self, request: LiveRequest, reason: str) -> list[Violation]:
         """No answer from the upstream: a failure of not_a_server_error, as in the suite."""
-        self.recorder.unanswered(PHASE)
         failure = Failure(
             "not_a_server_error",
             f"no response: {reason}",
@@ -239,7 +247,7 @@ class Judge:
             PHASE,
             minimal=False,
         )
-        self.recorder.add(failure)
+        self.recorder.unanswered(failure, PHASE)
         return self._keep([failure], request, None, time.time())
 
     def _keep(

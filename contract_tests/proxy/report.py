@@ -4,21 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from contract_tests.findings import NOT_RUN, Result
 from contract_tests.report import Secrets, model
 from contract_tests.report import html as render
 
 if TYPE_CHECKING:
     from contract_tests.proxy.live import Judge
-
-RUN_LEVEL_ONLY = "status_code_coverage"
-
-
-def _live(result: Result) -> Result:
-    if result.name != RUN_LEVEL_ONLY:
-        return result
-    note = "judged over a test run, not live traffic: see the status codes seen below"
-    return Result(result.check, NOT_RUN, 0, note=note)
 
 
 def html(judge: Judge, upstream: str) -> str:
@@ -26,7 +16,7 @@ def html(judge: Judge, upstream: str) -> str:
     proxy keeps; the replay line runs the whole suite against the upstream."""
     findings = judge.recorder
     report = model(
-        [_live(r) for r in findings.results()],
+        findings.results(),
         findings.warning_results(),
         dict(findings.statuses),
         title=f"contacts-contract proxy: {upstream}",
