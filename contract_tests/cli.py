@@ -172,6 +172,12 @@ def finish(outcome: Outcome, config: Config) -> int:
         print(console(report, config.report), flush=True)
         if outcome.diagnosis is not None:
             print(f"{PROG}: could not judge the backend: {outcome.diagnosis}", file=sys.stderr)
+        if outcome.interrupted is not None:
+            print(
+                f"{PROG}: interrupted ({outcome.interrupted}) after {outcome.duration:.0f} s; "
+                "what ran until then is reported",
+                file=sys.stderr,
+            )
         try:
             write(report, config.junit_xml, config.report)
             if config.save_cases is not None:

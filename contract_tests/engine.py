@@ -237,14 +237,13 @@ class Engine:
         return max(0.0, (self.deadline - time.monotonic()) / rounds)
 
     def _started(self, name: str, budget: float | None = None) -> PhaseRun:
-        record = self.phases[name] = PhaseRun(name, budget=budget)
-        record.seconds = time.monotonic()  # the start, until the phase ends
+        record = self.phases[name] = PhaseRun(name, budget=budget, started=time.monotonic())
         self.progress(PhaseStarted(name))
         return record
 
     def _ended(self, record: PhaseRun, end: str) -> None:
         record.requests = self.findings.phases[record.name]
-        record.seconds = time.monotonic() - record.seconds
+        record.seconds = time.monotonic() - record.started
         record.end = end
         self.progress(PhaseFinished(record.name, record.requests, record.seconds))
 
@@ -330,6 +329,9 @@ class Engine:
 
     def outcome(self, duration: float) -> Outcome:
         f = self.findings
+        for record in list(self.phases.values()):
+            if not record.end:  # still running when the run was interrupted
+                self._ended(record, INTERRUPTED)
         order = [CASES, FIXED, *(p.name for p in phases.EXPLORED)]
         return Outcome(
             config=self.config,

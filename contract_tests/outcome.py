@@ -45,6 +45,8 @@ class PhaseRun:
     seconds: float = 0.0
     budget: float | None = None
     end: str = ""
+    started: float = 0.0
+    """When it started (time.monotonic())."""
 
     @property
     def starved(self) -> bool:

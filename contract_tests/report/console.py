@@ -39,14 +39,10 @@ def console(report: Report, report_path: Path | None = None) -> str:
     more_where = f"in {report_path}" if report_path else "in the report (--report PATH)"
     told = ("Target", "Seed")  # the title says them
     lines = [report.title, *(f"  {n}: {v}" for n, v in report.facts if n not in told), ""]
-    width = max(len(r.name) for r in report.checks + report.warnings)
-    for row in report.checks:
-        state = row.state.upper() if row.state == FAILED else row.state
-        lines.append(f"  {state:<8} {row.name:<{width}}  {row.note}")
-    lines += ["", "Warnings (they do not fail the run unless --warnings-as-errors)"]
-    for row in report.warnings:
-        state = {WARNED: "WARNING", PASSED: "clear"}.get(row.state, row.state)
-        lines.append(f"  {state:<8} {row.name:<{width}}  {row.note}")
+    if report.not_judged:
+        lines.append("No check was judged: the answers below show the run's own set-up is wrong.")
+    else:
+        lines += _tables(report)
     lines += ["", "Status codes"]
     for s in report.statuses:
         lines.append(f"  {s.code}  {s.seen:>6}  {s.note:<20} {s.description}")
@@ -65,10 +61,23 @@ def console(report: Report, report_path: Path | None = None) -> str:
         lines += _first(group, str(number), "failure", more_where)
     for number, group in enumerate(report.raised, 1):
         lines += _first(group, f"W{number}", "warning", more_where)
-    if report.failures and report.replay:
+    if (report.failures or report.interrupted) and report.replay:
         lines += ["", f"Replay: {report.replay}"]
     lines += ["", report.summary]
     return "\n".join(lines)
+
+
+def _tables(report: Report) -> list[str]:
+    lines = []
+    width = max(len(r.name) for r in report.checks + report.warnings)
+    for row in report.checks:
+        state = row.state.upper() if row.state == FAILED else row.state
+        lines.append(f"  {state:<8} {row.name:<{width}}  {row.note}")
+    lines += ["", "Warnings (they do not fail the run unless --warnings-as-errors)"]
+    for row in report.warnings:
+        state = {WARNED: "WARNING", PASSED: "clear"}.get(row.state, row.state)
+        lines.append(f"  {state:<8} {row.name:<{width}}  {row.note}")
+    return lines
 
 
 def group_text(group: Group, noun: str, replay: str = "", exports: str = "") -> str:

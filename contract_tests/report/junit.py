@@ -27,15 +27,19 @@ def junit(report: Report) -> str:
     suite = ET.Element(
         "testsuite",
         name="contacts-contract",
-        tests=str(len(rows)),
+        tests=str(len(rows) + bool(report.not_judged)),
         failures=str(len(failed) + (len(raised) if report.warnings_fail else 0)),
-        errors="0",
+        errors="1" if report.not_judged else "0",
         skipped=str(sum(r.state == NOT_RUN for r in rows)),
         time=f"{report.duration:.3f}",
     )
     properties = ET.SubElement(suite, "properties")
     for name, value in report.properties:
         ET.SubElement(properties, "property", name=name, value=_xml_safe(value))
+    if report.not_judged:
+        case = ET.SubElement(suite, "testcase", classname="contacts-contract", name="set-up")
+        error = ET.SubElement(case, "error", message=_xml_safe(report.not_judged))
+        error.text = _xml_safe(report.summary)
     for row in rows:
         warning = row.name in {w.name for w in report.warnings}
         classname = "contacts-contract.warnings" if warning else f"contacts-contract.{row.family}"

@@ -117,6 +117,9 @@ class Report:
     """The cases not sent: file and line, and why."""
     exports: str = ""
     """How to set the variables the commands read (by role, never a key)."""
+    not_judged: str = ""
+    """Why the backend could not be judged (the run's set-up is wrong), if it could not."""
+    interrupted: bool = False
 
 
 def _calls(n: int) -> str:
@@ -232,13 +235,15 @@ def model(
     warnings_fail: bool = False,
     unsent: Sequence[str] = (),
     summary: str = "",
+    not_judged: str = "",
+    interrupted: bool = False,
 ) -> Report:
     """The report of any judged calls: check and warning results, the statuses seen.
     `summary`: the verdict in words, when not the one the results give."""
     failed = [r for r in results if r.state == FAILED]
     raised = [w for w in warnings if w.state == WARNED]
     return Report(
-        ok=not failed and not (warnings_fail and raised),
+        ok=not failed and not (warnings_fail and raised) and not not_judged,
         title=title,
         summary=summary or _summary(results, warnings, warnings_fail),
         facts=tuple(facts),
@@ -254,6 +259,8 @@ def model(
         warnings_fail=warnings_fail,
         unsent=tuple(unsent),
         exports=secrets.exports() if failed or raised else "",
+        not_judged=not_judged,
+        interrupted=interrupted,
     )
 
 
@@ -314,9 +321,14 @@ def from_outcome(outcome: Outcome) -> Report:
         ("requests", str(outcome.requests)),
         ("cases_not_sent", str(len(outcome.unsent))),
     ]
+    results, warnings = outcome.results, outcome.warnings
+    if outcome.diagnosis is not None:
+        # The answers say nothing of the contract: no check is judged on them.
+        results = [_not_judged(r) for r in results]
+        warnings = [_not_judged(w) for w in warnings]
     return model(
-        outcome.results,
-        outcome.warnings,
+        results,
+        warnings,
         outcome.statuses,
         title=f"contacts-contract {__version__}: {_target(outcome)}, seed {outcome.seed}",
         secrets=key_secrets(outcome.keys, c.show_token),
@@ -330,7 +342,13 @@ def from_outcome(outcome: Outcome) -> Report:
         warnings_fail=c.warnings_as_errors,
         unsent=outcome.unsent,
         summary=_outcome_summary(outcome),
+        not_judged=outcome.diagnosis or "",
+        interrupted=outcome.interrupted is not None,
     )
+
+
+def _not_judged(result: Result) -> Result:
+    return Result(result.check, NOT_RUN, 0, note="not judged: the run's own set-up is wrong")
 
 
 def _outcome_summary(outcome: Outcome) -> str:
