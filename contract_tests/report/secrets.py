@@ -9,7 +9,7 @@ from functools import cache
 from contacts_core.tokens import LookAlike, look_alikes
 from contract_tests.config import ENV_PREFIX
 from contract_tests.model import Keys
-from contract_tests.report.shell import double_quoted, single_quoted
+from contract_tests.report.quoting import double_quoted, single_quoted
 
 
 @dataclass(frozen=True)

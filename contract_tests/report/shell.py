@@ -1,26 +1,14 @@
-"""Shell commands that send a request again exactly: quoting, and curl."""
+"""Shell commands that send a request again exactly: curl, with the body as the shell can
+carry it."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from contract_tests.http import Request
-
-if TYPE_CHECKING:
-    from contract_tests.report.secrets import Secrets
+from contract_tests.report.quoting import single_quoted
+from contract_tests.report.secrets import Secrets
 
 # A body beyond this is described rather than pasted into the command.
 MAX_CURL_BODY = 64 * 1024
-
-
-def single_quoted(text: str) -> str:
-    return "'" + text.replace("'", "'\\''") + "'"
-
-
-def double_quoted(text: str) -> str:
-    for char in '\\"$`':
-        text = text.replace(char, "\\" + char)
-    return '"' + text + '"'
 
 
 def _printable(body: bytes) -> str | None:
