@@ -30,6 +30,42 @@ NONE, BEARER, NO_KEY, UNKNOWN_KEY, KEY_WITH_SPACES, MASKED = (
 CREDENTIALS = (*KNOWN_ROLES, NONE, BEARER, NO_KEY, UNKNOWN_KEY, KEY_WITH_SPACES, MASKED)
 # A key made from a role's key by one change: `look-alike/<role>/<change>`.
 LOOK_ALIKE = "look-alike"
+# A role's key put where the contract puts no credential: `misplaced/<role>/<place>`.
+MISPLACED = "misplaced"
+
+
+@dataclass(frozen=True)
+class Place:
+    """Somewhere a careless backend looks for a key besides the Authorization header:
+    `where` is query, cookie, header or body; `name` the parameter, cookie, header or
+    field that holds it."""
+
+    where: str
+    name: str
+
+    @property
+    def description(self) -> str:
+        match self.where:
+            case "query":
+                return f"in the query string (?{self.name}=)"
+            case "cookie":
+                return f"in a cookie ({self.name}=)"
+            case "header":
+                return f"in the {self.name} header"
+        return f"in the body's {self.name!r} field"
+
+
+# The contract's only credential is the Authorization header: with none, a valid key in
+# any of these places must still get 401. By the name a case gives each.
+PLACES = {
+    "query-token": Place("query", "token"),
+    "query-api_key": Place("query", "api_key"),
+    "query-auth_token": Place("query", "auth_token"),
+    "cookie-token": Place("cookie", "token"),
+    "header-x-api-key": Place("header", "X-API-Key"),
+    "header-x-auth-token": Place("header", "X-Auth-Token"),
+    "body-token": Place("body", "token"),
+}
 
 
 class TokenTable:

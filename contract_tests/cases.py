@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from contacts_core.cases import (
     SUFFIX,
@@ -22,7 +23,7 @@ from contacts_core.cases import (
     load_all,
     masked,
 )
-from contacts_core.tokens import LOOK_ALIKE, LOOK_ALIKE_CHANGES, MASKED
+from contacts_core.tokens import LOOK_ALIKE, LOOK_ALIKE_CHANGES, MASKED, MISPLACED, PLACES
 from contract_tests import model
 from contract_tests.contract import contract
 from contract_tests.findings import Result
@@ -58,15 +59,21 @@ def load(paths: Iterable[Path]) -> list[Case]:
                 f"{case.where}: no look-alike {change!r}; the suite makes "
                 + ", ".join(sorted(LOOK_ALIKE_CHANGES))
             )
+        if case.credential.startswith(MISPLACED + "/") and change not in PLACES:
+            raise CaseError(
+                f"{case.where}: no place {change!r} for a misplaced key; the suite knows "
+                + ", ".join(PLACES)
+            )
     return loaded
 
 
 def credential_name(credential: model.Credential) -> str:
     """The case format's name for a credential the suite sent: its role, its kind, or
-    for a look-alike `look-alike/<role>/<change>`."""
-    if credential.kind == model.LOOK_ALIKE:
+    for a look-alike `look-alike/<role>/<change>`, for a misplaced key
+    `misplaced/<role>/<place>`."""
+    if credential.kind in (model.LOOK_ALIKE, model.MISPLACED):
         kind, _, change = credential.variant.partition("/")
-        return f"{LOOK_ALIKE}/{_role_of(kind)}/{change}"
+        return f"{credential.kind}/{_role_of(kind)}/{change}"
     return _role_of(credential.kind) or credential.kind
 
 
@@ -85,6 +92,11 @@ def probe(case: Case, keys: model.Keys) -> model.Probe:
         kind, option = ROLES[role]
         credential = model.look_alike_for(f"{kind}/{change}", keys)
         missing = f"needs {option} with a key that has this look-alike"
+    elif name.startswith(MISPLACED + "/"):
+        role, _, place = name.removeprefix(MISPLACED + "/").partition("/")
+        kind, option = ROLES[role]
+        credential = model.misplaced_for(f"{kind}/{place}", keys)
+        missing = f"needs {option} (the case's key is the {role} role's)"
     elif name in ROLES:
         kind, option = ROLES[name]
         credential = model.credential_for(kind, keys)
@@ -127,7 +139,10 @@ def case_of(failure: Failure, target: str, keys: model.Keys) -> Case | None:
         label=label_from(f"{failure.check}: {failure.message}"),
         source="failure",
         method=request.method,
-        path=request.url[len(target) :],
+        # A misplaced key's query parameter is the credential's: the case names it.
+        path=urlsplit(request.url[len(target) :]).path
+        if credential.placed is not None
+        else request.url[len(target) :],
         content_type=request.header("Content-Type"),
         body=request.body,
         credential=credential_name(credential),

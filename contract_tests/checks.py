@@ -26,6 +26,7 @@ from contract_tests.contract import JSON, Contract
 from contract_tests.http import Request, Response
 from contract_tests.model import (
     ADMIN,
+    MISPLACED,
     NON_STAFF,
     NOTHING,
     TOKEN,
@@ -379,6 +380,18 @@ def authentication_before_validation(call: Call) -> str | None:
             f"{call.credential.label} with an invalid body ({call.verdict.reason}) got "
             f"{call.response.status}, not 401"
         )
+    return None
+
+
+@check(
+    "auth",
+    "a valid key anywhere but the Authorization header (query string, cookie, another "
+    "header, the body) gets 401: the contract puts the credential there alone",
+    lambda call: call.credential.kind == MISPLACED,
+)
+def credential_placement(call: Call) -> str | None:
+    if call.response.status != 401:
+        return f"{call.credential.label} got {call.response.status}, not 401"
     return None
 
 

@@ -33,6 +33,7 @@ class Config:
     insecure: bool = False
     max_time: float | None = None
     warnings_as_errors: bool = False
+    fail_under_coverage: float | None = None
     cases: tuple[Path, ...] = ()
     cases_only: bool = False
     save_cases: Path | None = None
@@ -97,6 +98,13 @@ OPTIONS = (
         "warnings-as-errors",
         help="fail the run (exit code 1) when a warning is raised, not only when a check fails",
         flag=True,
+    ),
+    Option(
+        "fail-under-coverage",
+        number(float, 0, 100),
+        "fail the run (exit code 1) when the input coverage, the share of the contract's "
+        "input cells the run sent, is under PCT percent (default: off)",
+        "PCT",
     ),
     Option(
         "cases",

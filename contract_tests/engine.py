@@ -24,8 +24,9 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http import HTTPStatus
+from urllib.parse import urlencode
 
 from contacts_core.cases import Case
 from contract_tests import cases as cases_module
@@ -33,12 +34,13 @@ from contract_tests import phases
 from contract_tests.checks import Call, Scope
 from contract_tests.config import Config
 from contract_tests.contract import Contract, contract
+from contract_tests.coverage import Coverage
 from contract_tests.diagnosis import Diagnosis
 from contract_tests.events import PhaseFinished, PhaseStarted, Progress, RequestJudged, quiet
 from contract_tests.exploration import Stopped, explore
 from contract_tests.findings import Findings
 from contract_tests.http import Client, Request, TargetLost, TransportError
-from contract_tests.model import ADMIN, Credentials, Failure, Keys, Probe
+from contract_tests.model import ADMIN, Credentials, Failure, Keys, Payload, Probe
 from contract_tests.oracle import judge
 from contract_tests.outcome import (
     CASES,
@@ -51,6 +53,7 @@ from contract_tests.outcome import (
     Outcome,
     PhaseRun,
 )
+from contract_tests.payloads import with_key
 
 __all__ = ["GRACE", "Engine", "Interrupted", "run", "target"]
 
@@ -95,6 +98,7 @@ class Engine:
         scope = Scope(self.required) if not config.cases_only else _cases_only_scope()
         self.findings = Findings(self.contract, scope)
         self.diagnosis = Diagnosis(self.contract, base_url)
+        self.coverage = Coverage(self.contract, keys)
         self.seed = config.seed if config.seed is not None else random.randrange(2**32)
         self.phases: dict[str, PhaseRun] = {}
         self.deadline: float | None = None
@@ -111,13 +115,7 @@ class Engine:
     def send(self, probe: Probe) -> Call:
         """Send one probe and judge nothing yet: the call, with the oracle's verdict.
         Raises _Unanswered when it gets no response."""
-        headers = []
-        if probe.credential.header is not None:
-            headers.append((self.contract.auth_header, probe.credential.header))
-        if probe.payload.content_type is not None:
-            headers.append(("Content-Type", probe.payload.content_type))
-        url = self.base_url + (probe.path or self.contract.path)
-        request = Request(self.contract.method, url, tuple(headers), probe.payload.body)
+        request, payload = build_request(probe, self.base_url, self.contract)
         try:
             with self._waiting():
                 exchange = self.client.send(request)
@@ -129,7 +127,7 @@ class Engine:
             sent_at=exchange.sent_at,
             received_at=exchange.received_at,
             credential=probe.credential,
-            verdict=judge(probe.payload, self.contract),
+            verdict=judge(payload, self.contract),
             label=probe.payload.label,
             contract=self.contract,
             clock_skew=self.config.clock_skew,
@@ -166,6 +164,7 @@ class Engine:
             self.findings.unanswered(failure, phase)
             return [failure]
         failures = self.findings.judge(call, phase)
+        self.coverage.observe(call)
         if phase == FIXED:
             on_spec_path = probe.path is None
             self.diagnosis.observe(probe.credential.kind, on_spec_path, call.response.status)
@@ -350,7 +349,32 @@ class Engine:
             unsent=tuple(self.unsent),
             diagnosis=self._problem,
             interrupted=self.interrupted,
+            coverage=self.coverage.summary(),
         )
+
+
+def build_request(probe: Probe, base_url: str, c: Contract) -> tuple[Request, Payload]:
+    """The request a probe sends to `base_url`, and its payload as sent (a key put in the
+    body is part of it, and the oracle judges what is sent)."""
+    headers = []
+    if probe.credential.header is not None:
+        headers.append((c.auth_header, probe.credential.header))
+    if probe.payload.content_type is not None:
+        headers.append((probe.content_type_name, probe.payload.content_type))
+    url = base_url + (probe.path or c.path)
+    payload = probe.payload
+    if probe.credential.placed is not None:
+        place, key = probe.credential.placed
+        match place.where:
+            case "query":
+                url += f"?{urlencode({place.name: key})}"
+            case "cookie":
+                headers.append(("Cookie", f"{place.name}={key}"))
+            case "header":
+                headers.append((place.name, key))
+            case "body":
+                payload = replace(payload, body=with_key(payload.body, place.name, key))
+    return Request(c.method, url, tuple(headers), payload.body), payload
 
 
 def _cases_only_scope() -> Scope:

@@ -1,7 +1,8 @@
 """Exit statuses, one mapping for the command line and the pytest plugin.
 
 0  the contract holds
-1  the contract is broken (or, with --warnings-as-errors, a warning was raised)
+1  the contract is broken (or, with --warnings-as-errors, a warning was raised; with
+   --fail-under-coverage, the run's input coverage is under it)
 2  usage error: a wrong option, an unreadable case file, a report that cannot be written
 3  could not judge the backend: unreachable, lost mid-run, or the run's own set-up is
    wrong (a --base-url that serves nothing, a key refused on every request)
@@ -20,7 +21,8 @@ SIGNALLED = {"SIGINT": 130, "SIGTERM": 143}
 
 HELP = """exit status:
   0  the contract holds
-  1  the contract is broken (with --warnings-as-errors: or a warning was raised)
+  1  the contract is broken (with --warnings-as-errors: or a warning was raised;
+     with --fail-under-coverage PCT: or the input coverage is under PCT)
   2  usage error (an option, a case file, a report path)
   3  could not judge the backend: check the configuration (unreachable, or a
      --base-url or key that no correct backend would answer so)
@@ -32,6 +34,8 @@ def status(outcome: Outcome) -> int:
     """The exit status of a run that ended with an outcome."""
     if outcome.interrupted is not None:
         return SIGNALLED.get(outcome.interrupted, 130)
+    if outcome.verdict is Verdict.HOLDS and outcome.under_coverage:
+        return BROKEN
     return {Verdict.HOLDS: OK, Verdict.BROKEN: BROKEN, Verdict.NOT_JUDGED: NOT_JUDGED}[
         outcome.verdict
     ]

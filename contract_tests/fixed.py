@@ -23,6 +23,7 @@ from contract_tests.payloads import (
     json_type,
     long_email,
     malformed,
+    media_forms,
     repeat,
     with_field,
     without_field,
@@ -36,6 +37,13 @@ def example_payloads(contract: Contract) -> list[Payload]:
         Payload(as_json(body), JSON, f"the spec's example {name!r}")
         for name, body in contract.operation.request_examples.items()
     ]
+
+
+def padded(body: dict[str, Any], size: int, label: str) -> Payload:
+    """A valid JSON object of exactly `size` bytes: insignificant whitespace before its
+    closing brace makes up the size (as a pretty-printer would, only more)."""
+    compact = as_json(body)
+    return Payload(compact[:-1] + b" " * (size - len(compact)) + b"}", JSON, label)
 
 
 def oversized(contract: Contract) -> Payload:
@@ -66,13 +74,16 @@ def boundary_payloads(contract: Contract) -> list[Payload]:
     for f in contract.fields.values():
         valid = [
             (repeat("x", f.max_length), f"{f.name} at its maximum length"),
+            (repeat("x", f.max_length - 1), f"{f.name} just under its maximum length"),
             (repeat("é", f.max_length), f"{f.name} at its maximum length, not ASCII"),
+            (repeat("🎉", f.max_length), f"{f.name} at its maximum length, 4-byte characters"),
             (_UNICODE[: f.max_length], f"{f.name} in Unicode"),
             (f"  {_UNICODE}\t"[: f.max_length], f"{f.name} with surrounding whitespace"),
         ]
         if f.is_email:
             valid = [(_MIXED_CASE_EMAIL, f"{f.name} in mixed case"), ("", f"{f.name} empty")]
             valid.append((long_email(f.max_length), f"{f.name} at its maximum length"))
+            valid.append((long_email(f.max_length - 1), f"{f.name} just under its maximum length"))
         for value, label in valid:
             if f.accepts(value):
                 add(with_field(base, f.name, value), label)
@@ -98,7 +109,11 @@ def boundary_payloads(contract: Contract) -> list[Payload]:
     out += [Payload(malformed(base, how, 3), JSON, f"malformed JSON ({how})") for how in MALFORMED]
     out += [wrong_content_type(base, ct) for ct in WRONG_CONTENT_TYPES]
     out += typed_text_payloads(contract, base)
+    limit = contract.max_body_bytes
+    out.append(padded(base, limit, f"a valid body of exactly {limit} bytes"))
+    out.append(padded(base, limit - 1, f"a valid body one byte under {limit} bytes"))
     out.append(oversized(contract))
+    out += accepted_forms(contract, full)
     return out
 
 
@@ -120,3 +135,10 @@ def typed_text_payloads(contract: Contract, base: dict[str, Any]) -> list[Payloa
                 break  # no field takes what is left
             out.append(Payload(as_json(body), JSON, f"text users type: {family}"))
     return out
+
+
+def accepted_forms(contract: Contract, body: dict[str, Any]) -> list[Payload]:
+    """The document's example under every form of its media type the contract accepts:
+    RFC 9110's parameters, letter case and optional whitespace."""
+    forms = media_forms(contract.operation.media_types[0])
+    return [Payload(as_json(body), form, f"content type {form!r}") for form in forms]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from contacts_core import tokens
-from contacts_core.tokens import TOKEN_SCHEME, LookAlike, look_alikes
+from contacts_core.tokens import PLACES, TOKEN_SCHEME, LookAlike, Place, look_alikes
 from contract_tests.http import Request, Response
 
 # Credential kinds. The allowed ones carry a key given on the command line.
@@ -27,6 +27,8 @@ NO_HEADER, OTHER_SCHEME, NO_KEY, UNKNOWN_KEY, SPACES, LOOK_ALIKE = (
     tokens.LOOK_ALIKE,
 )
 UNAUTHENTICATED = (NO_HEADER, OTHER_SCHEME, NO_KEY, UNKNOWN_KEY, SPACES, LOOK_ALIKE)
+# No Authorization header, and a valid key where the contract puts no credential.
+MISPLACED = tokens.MISPLACED
 SCHEME = TOKEN_SCHEME
 # The key sent as "a key that belongs to no account" in fixed requests.
 MADE_UP_KEY = "unknown-key"
@@ -36,12 +38,15 @@ MADE_UP_KEY = "unknown-key"
 class Credential:
     """What goes in the Authorization header (None: no header), and what it stands for.
     `variant`: for a look-alike, the kind of the key it resembles and how it differs
-    (`token/last-dropped`), so that a case can name it."""
+    (`token/last-dropped`); for a misplaced key, its kind and place (`token/cookie-token`):
+    so that a case can name it."""
 
     kind: str
     header: str | None
     label: str
     variant: str = ""
+    placed: tuple[Place, str] | None = None
+    """For a misplaced key: where it goes, and the key."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,8 @@ class Probe:
     payload: Payload
     credential: Credential
     path: str | None = None
+    content_type_name: str = "Content-Type"
+    """The Content-Type header's name as sent (HTTP names are case-insensitive)."""
 
 
 @dataclass(frozen=True)
@@ -138,6 +145,21 @@ def _look_alike(kind: str, alike: LookAlike) -> Credential:
     return Credential(LOOK_ALIKE, f"{SCHEME} {alike.key}", label, f"{kind}/{alike.kind}")
 
 
+def misplaced(kind: str, key: str, place: str) -> Credential:
+    """The key of a kind given, put at a place of `PLACES` instead of the Authorization header."""
+    where = PLACES[place]
+    label = f"the {kind} key {where.description}, no Authorization header"
+    return Credential(MISPLACED, None, label, f"{kind}/{place}", (where, key))
+
+
+def misplaced_for(variant: str, keys: Keys) -> Credential | None:
+    """The misplaced key a variant names (`token/query-token`); None when its key was not
+    given or the place is unknown."""
+    kind, _, place = variant.partition("/")
+    key = keys.by_kind().get(kind)
+    return misplaced(kind, key, place) if key and place in PLACES else None
+
+
 class Credentials:
     """The credentials a run sends, made once from the keys given: the main key
     (--token), the allowed ones (with --admin-token), the others (--non-staff-token), and
@@ -150,6 +172,7 @@ class Credentials:
         self.others = [credential(NON_STAFF, keys.non_staff)] if keys.non_staff else []
         self.known = frozenset(keys.by_kind().values())
         self.look_alikes = look_alike_credentials(keys.by_kind(), self.known)
+        self.misplaced = [misplaced(TOKEN, keys.token, place) for place in PLACES]
 
     def refused(self) -> list[Credential]:
         """One credential of every kind that must get 401 (look-alikes apart)."""

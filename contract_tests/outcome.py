@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from contract_tests.config import Config
+from contract_tests.coverage import CoverageSummary
 from contract_tests.findings import Result
 from contract_tests.model import FAILED, WARNED, Keys
 
@@ -79,11 +80,20 @@ class Outcome:
     """Why the run could not judge the backend (its own set-up is wrong), if it could not."""
     interrupted: str | None = None
     """The signal that stopped the run before it ended (SIGINT, SIGTERM), if one did."""
+    coverage: CoverageSummary | None = None
+    """The input space's cells and how many calls exercised each."""
 
     @property
     def ok(self) -> bool:
-        """The run passes: no check failed (and, with --warnings-as-errors, no warning)."""
-        return self.verdict is Verdict.HOLDS
+        """The run passes: no check failed (and, with --warnings-as-errors, no warning;
+        with --fail-under-coverage, the input coverage is not under it)."""
+        return self.verdict is Verdict.HOLDS and not self.under_coverage
+
+    @property
+    def under_coverage(self) -> bool:
+        """--fail-under-coverage was given and the run's input coverage is under it."""
+        wanted = self.config.fail_under_coverage
+        return wanted is not None and self.coverage is not None and self.coverage.percent < wanted
 
     @property
     def verdict(self) -> Verdict:

@@ -106,6 +106,27 @@ def without_field(body: dict[str, Any], name: str) -> dict[str, Any]:
     return {k: v for k, v in body.items() if k != name}
 
 
+def media_forms(media: str) -> tuple[str, ...]:
+    """The forms of a media type a client may send besides its bare name (RFC 9110:
+    parameters, case-insensitive names, optional whitespace)."""
+    return (
+        f"{media}; charset=utf-8",
+        f"{media}; charset=UTF-8",
+        media.upper(),
+        f"{media} ;charset=utf-8",
+    )
+
+
+def with_key(body: bytes, name: str, key: str) -> bytes:
+    """A JSON object's bytes with one more property holding a key (a misplaced credential);
+    a body that is not a JSON object is sent as it is."""
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return body
+    return as_json({**value, name: key}) if isinstance(value, dict) else body
+
+
 def javascript_literal(body: dict[str, Any]) -> bytes:
     """The vendor document's mistake: an object literal with unquoted keys."""
     return ("{" + ", ".join(f"{k}: {json.dumps(v)}" for k, v in body.items()) + "}").encode()

@@ -87,8 +87,11 @@ def fixed_probes(plan: Plan) -> list[Probe]:
     for cred in [*creds.refused(), *creds.allowed[1:], *creds.others]:
         probes += [Probe(document, cred), Probe(empty, cred)]
     probes += [Probe(document, alike) for alike in creds.look_alikes]
+    probes += [Probe(document, placed) for placed in creds.misplaced]
     if c.heading_path != c.path:
         probes.append(Probe(document, creds.main, path=c.heading_path))
+    # HTTP header names are case-insensitive: a client may send them in lower case.
+    probes.append(Probe(document, creds.main, content_type_name="content-type"))
     return probes
 
 
@@ -121,7 +124,7 @@ def auth_matrix(plan: Plan) -> st.SearchStrategy[Probe]:
     creds, c = plan.credentials, plan.contract
     credentials = s.either(
         s.unauthenticated(creds.keys.token, creds.known, creds.look_alikes),
-        st.sampled_from(creds.allowed + creds.others),
+        st.sampled_from(creds.allowed + creds.others + creds.misplaced),
     )
     bodies = s.either(s.valid_payloads(c), s.invalid_payloads(c))
     return st.builds(Probe, bodies, credentials)

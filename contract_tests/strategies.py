@@ -42,6 +42,7 @@ from contract_tests.payloads import (
     json_type,
     long_email,
     malformed,
+    media_forms,
     repeat,
     with_field,
     without_field,
@@ -173,7 +174,15 @@ def valid_objects(contract: Contract) -> st.SearchStrategy[dict[str, Any]]:
 
 
 def valid_payloads(contract: Contract) -> st.SearchStrategy[Payload]:
-    return valid_objects(contract).map(lambda b: Payload(as_json(b), JSON, "a valid body"))
+    """Valid bodies, mostly under the bare media type, sometimes under another form of it
+    the contract accepts (parameters, letter case, whitespace): shrinking goes bare."""
+    media = contract.operation.media_types[0]
+    content_types = weighted((4, st.just(media)), (1, st.sampled_from(media_forms(media))))
+    return st.builds(
+        lambda body, content_type: Payload(as_json(body), content_type, "a valid body"),
+        valid_objects(contract),
+        content_types,
+    )
 
 
 # --- invalid requests ------------------------------------------------------------------

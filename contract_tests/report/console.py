@@ -61,6 +61,8 @@ def console(report: Report, report_path: Path | None = None) -> str:
         lines += _first(group, str(number), "failure", more_where)
     for number, group in enumerate(report.raised, 1):
         lines += _first(group, f"W{number}", "warning", more_where)
+    if report.coverage is not None:
+        lines += ["", report.coverage.line()]
     if (report.failures or report.interrupted) and report.replay:
         lines += ["", f"Replay: {report.replay}"]
     lines += ["", report.summary]

@@ -77,6 +77,15 @@ def html(report: Report) -> str:
             f"<td>{e(s.note)}</td></tr>"
         )
     parts.append("</table>")
+    if report.coverage is not None:
+        parts.append(f"<h2>Input coverage</h2><p>{e(report.coverage.line(0))}.</p>")
+        parts.append("<table><tr><th>family</th><th>cell</th><th>calls</th></tr>")
+        for cell, count in report.coverage.rows:
+            shown = str(count) if count else "<span class='failed'>not sent</span>"
+            parts.append(
+                f"<tr><td>{e(cell.family)}</td><td>{e(cell.name)}</td><td>{shown}</td></tr>"
+            )
+        parts.append("</table>")
     if report.time:
         parts.append(
             "<h2>Time</h2><table><tr><th>phase</th><th>requests</th><th>seconds</th><th></th></tr>"

@@ -52,6 +52,13 @@ def markdown(report: Report) -> str:
     out += [f"| `{r.name}` | {r.family} | {r.state} | {r.note} |" for r in report.warnings]
     out += ["", "## Status codes", "", "| code | description | seen | |", "|---|---|---|---|"]
     out += [f"| {s.code} | {s.description} | {s.seen} | {s.note} |" for s in report.statuses]
+    if report.coverage is not None:
+        out += ["", "## Input coverage", "", f"{report.coverage.line(0)}.", ""]
+        out += ["| family | cell | calls |", "|---|---|---|"]
+        out += [
+            f"| {cell.family} | {_inline_code(cell.name)} | {count or '**not sent**'} |"
+            for cell, count in report.coverage.rows
+        ]
     if report.time:
         out += ["", "## Time", "", "| phase | requests | seconds | |", "|---|---|---|---|"]
         out += [f"| {p} | {n} | {t:.1f} | {e} |" for p, n, t, e in report.time]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from contract_tests import __version__
 from contract_tests.contract import contract, status_name
+from contract_tests.coverage import CoverageSummary
 from contract_tests.findings import Findings, Result
 from contract_tests.model import FAILED, NOT_RUN, PASSED, WARNED, Failure
 from contract_tests.outcome import CASES, DONE, WHOLE, Outcome, PhaseRun, Verdict
@@ -120,6 +121,8 @@ class Report:
     not_judged: str = ""
     """Why the backend could not be judged (the run's set-up is wrong), if it could not."""
     interrupted: bool = False
+    coverage: CoverageSummary | None = None
+    """The input space's cells, and how many calls exercised each."""
 
 
 def _calls(n: int) -> str:
@@ -237,13 +240,15 @@ def model(
     summary: str = "",
     not_judged: str = "",
     interrupted: bool = False,
+    coverage: CoverageSummary | None = None,
+    fails: bool | None = None,
 ) -> Report:
     """The report of any judged calls: check and warning results, the statuses seen.
     `summary`: the verdict in words, when not the one the results give."""
     failed = [r for r in results if r.state == FAILED]
     raised = [w for w in warnings if w.state == WARNED]
     return Report(
-        ok=not failed and not (warnings_fail and raised) and not not_judged,
+        ok=not fails if fails is not None else not failed and not (warnings_fail and raised),
         title=title,
         summary=summary or _summary(results, warnings, warnings_fail),
         facts=tuple(facts),
@@ -261,6 +266,7 @@ def model(
         exports=secrets.exports() if failed or raised else "",
         not_judged=not_judged,
         interrupted=interrupted,
+        coverage=coverage,
     )
 
 
@@ -321,6 +327,9 @@ def from_outcome(outcome: Outcome) -> Report:
         ("requests", str(outcome.requests)),
         ("cases_not_sent", str(len(outcome.unsent))),
     ]
+    coverage = outcome.coverage
+    if coverage is not None:
+        properties.append(("input_coverage", f"{coverage.covered}/{len(coverage.rows)}"))
     results, warnings = outcome.results, outcome.warnings
     if outcome.diagnosis is not None:
         # The answers say nothing of the contract: no check is judged on them.
@@ -344,6 +353,8 @@ def from_outcome(outcome: Outcome) -> Report:
         summary=_outcome_summary(outcome),
         not_judged=outcome.diagnosis or "",
         interrupted=outcome.interrupted is not None,
+        coverage=coverage,
+        fails=not outcome.ok,
     )
 
 
@@ -358,6 +369,12 @@ def _outcome_summary(outcome: Outcome) -> str:
     said = _summary(outcome.results, outcome.warnings, outcome.config.warnings_as_errors, verdict)
     if outcome.interrupted is not None:
         return f"interrupted after {outcome.duration:.0f} s, so far {said}"
+    if outcome.under_coverage and outcome.coverage is not None:
+        wanted = outcome.config.fail_under_coverage
+        return (
+            f"the gate fails: input coverage {outcome.coverage.percent:.0f}% is under "
+            f"--fail-under-coverage {wanted:g}; {said}"
+        )
     return said
 
 

@@ -41,12 +41,22 @@ class Secrets:
                 if alike is not None:
                     shown = double_quoted(f"{name}: {scheme} ")[:-1]
                     return f'{shown}{alike.expression(variable)}"'
-            for key, variable in self.keys.items():
-                if key in value:
-                    # NUL never occurs in a header: it marks where the variable goes.
-                    marked = double_quoted(f"{name}: {value}".replace(key, "\0"))
-                    return marked.replace("\0", "${" + variable + "}")
-        return single_quoted(f"{name}: {value}")
+        return self.word(f"{name}: {value}")
+
+    def word(self, text: str) -> str:
+        """The text as one shell word, every key in it replaced by its variable."""
+        held = [(key, variable) for key, variable in self.keys.items() if key in text]
+        if self.show or not held:
+            return single_quoted(text)
+        # Longest first, so that a key holding another is replaced whole. A NUL and the
+        # key's number mark where a variable goes: neither occurs in what is shown.
+        held.sort(key=lambda pair: -len(pair[0]))
+        for number, (key, _) in enumerate(held):
+            text = text.replace(key, f"\0{number}\0")
+        quoted = double_quoted(text)
+        for number, (_, variable) in enumerate(held):
+            quoted = quoted.replace(f"\0{number}\0", "${" + variable + "}")
+        return quoted
 
 
 @cache

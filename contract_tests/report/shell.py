@@ -4,7 +4,6 @@ carry it."""
 from __future__ import annotations
 
 from contract_tests.http import Request
-from contract_tests.report.quoting import single_quoted
 from contract_tests.report.secrets import Secrets
 
 # A body beyond this is described rather than pasted into the command.
@@ -41,7 +40,7 @@ def _printf_format(body: bytes) -> str:
 def curl(request: Request, secrets: Secrets, insecure: bool = False) -> str:
     """A shell command that sends exactly this request."""
     parts = [
-        f"curl -sS -i{'k' if insecure else ''} -X {request.method} {single_quoted(request.url)}"
+        f"curl -sS -i{'k' if insecure else ''} -X {request.method} {secrets.word(request.url)}"
     ]
     has_type = False
     for name, value in request.headers:
@@ -55,7 +54,7 @@ def curl(request: Request, secrets: Secrets, insecure: bool = False) -> str:
         head = body[:60].decode("utf-8", "replace")
         parts.append(f"--data-binary @body.bin  # {len(body)} bytes, starting {head!r}")
     elif (text := _printable(body)) is not None:
-        parts.append("--data-binary " + single_quoted(text))
+        parts.append("--data-binary " + secrets.word(text))
     else:
         prefix = f"printf '{_printf_format(body)}' | "
         parts.append("--data-binary @-")

@@ -16,12 +16,12 @@ from functools import cache
 
 from starlette.types import ASGIApp
 
-from mock_server.faults import auth, clients, created, keys, responses, text, validation
+from mock_server.faults import auth, clients, created, forms, keys, responses, text, validation
 from mock_server.faults.injector import FaultInjector
 from mock_server.faults.registry import Fault, registered
 
 # The catalogue's order (what --list-faults prints): by the family modules, in this order.
-FAMILIES = (responses, created, text, validation, auth, keys, clients)
+FAMILIES = (responses, created, text, validation, forms, auth, keys, clients)
 
 __all__ = ["Fault", "catalogue", "caught", "get", "inject", "listing"]
 

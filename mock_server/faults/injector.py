@@ -10,7 +10,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contacts_core.asgi import ClientDisconnect, encode_json, read_body, replay, send_bytes
-from mock_server.faults.registry import UNPARSED, Fault, RawHeaders, Reply, facts
+from mock_server.faults.registry import UNPARSED, Fault, Head, RawHeaders, Reply, facts
 
 
 class FaultInjector:
@@ -47,14 +47,19 @@ class FaultInjector:
             # Over the size limit: the mock answers 413 as it would without the fault.
             await self.app(scope, replay(raw, receive, more_body=True), send)
             return
-        sent = _parse(raw)
         headers = list(scope["headers"])
+        if self.fault.head is not None:
+            seen = self.fault.head(Head(headers, scope.get("query_string", b""), raw), self.tokens)
+            if isinstance(seen, Reply):
+                await send_bytes(send, seen.status, seen.headers, seen.body)
+                return
+            headers, raw = _with_length(seen.headers, seen.body), seen.body
+        sent = _parse(raw)
         if self.fault.credentials is not None:
             headers = self._credentials(headers)
         if self.fault.request is not None and isinstance(sent, dict):
             raw = json.dumps(self.fault.request(sent)).encode()
-            headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
-            headers.append((b"content-length", str(len(raw)).encode()))
+            headers = _with_length(headers, raw)
         reply = await _capture(self.app, dict(scope, headers=headers), raw, receive)
         if (
             self.fault.contact is not None
@@ -75,6 +80,11 @@ class FaultInjector:
         believed = self.fault.credentials(current, self.tokens)
         kept = [(k, v) for k, v in headers if k.lower() != self.auth_header]
         return kept if believed is None else [*kept, (self.auth_header, believed.encode("latin-1"))]
+
+
+def _with_length(headers: RawHeaders, body: bytes) -> RawHeaders:
+    kept = [(k, v) for k, v in headers if k.lower() != b"content-length"]
+    return [*kept, (b"content-length", str(len(body)).encode())]
 
 
 def _parse(raw: bytes) -> Any:

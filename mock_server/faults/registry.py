@@ -7,7 +7,9 @@ A fault acts at one seam of the injector (see `injector.FaultInjector`):
 - `request`: the JSON body the validation sees (validation holes);
 - `contact`: the created contact the 201 answers with (echo and server-set bugs);
 - `response`: the response as sent, knowing what was sent (wrong codes, crashes, headers);
-- `route`: a request to the document's heading path (the path without its trailing slash).
+- `route`: a request to the document's heading path (the path without its trailing slash);
+- `head`: the request as read (headers, query string, body) before the mock sees it:
+  where a backend reads what the contract does not say (misplaced keys, media types).
 
 What a fault needs to know of the contract (field names, limits, codes) comes from the
 spec, through `facts()`; descriptions are templates filled from the same facts.
@@ -62,6 +64,23 @@ Route = Callable[[], Reply | None]
 UNPARSED = object()  # the request body was not JSON
 
 
+@dataclass
+class Head:
+    """A request of the operation as read: its headers, query string and body."""
+
+    headers: RawHeaders
+    query: bytes
+    body: bytes
+
+    def header(self, name: bytes) -> bytes | None:
+        return next((v for k, v in self.headers if k.lower() == name), None)
+
+
+Inspect = Callable[[Head, Mapping[str, str]], Head | Reply]
+"""(the request as read, the mock's tokens) -> the request the backend believes it got,
+or the reply it sends at once."""
+
+
 @dataclass(frozen=True)
 class Fault:
     name: str
@@ -74,6 +93,7 @@ class Fault:
     contact: Contact | None = field(default=None, repr=False)
     response: Respond | None = field(default=None, repr=False)
     route: Route | None = field(default=None, repr=False)
+    head: Inspect | None = field(default=None, repr=False)
     family: str = ""
     """The module the fault is written in."""
 
@@ -186,6 +206,12 @@ def route_fault(
     name: str, description: str, caught_by: str, *, warning: bool = False
 ) -> Callable[[Route], Route]:
     return _register(name, description, caught_by, warning, at="route")
+
+
+def head_fault(
+    name: str, description: str, caught_by: str, *, warning: bool = False
+) -> Callable[[Inspect], Inspect]:
+    return _register(name, description, caught_by, warning, at="head")
 
 
 def registered() -> list[Fault]:
