@@ -10,6 +10,8 @@ other request and answer streams through as it comes.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -30,6 +32,7 @@ from contacts_core.asgi import (
 )
 from contacts_core.cases import CaseLog
 from contacts_core.cors import Cors
+from contacts_core.tokens import TOKEN_SCHEME, is_control_key
 from contract_tests.contract import contract
 from contract_tests.proxy import report
 from contract_tests.proxy.live import Judge, Keys, LiveAnswer, LiveRequest, Violation
@@ -41,6 +44,13 @@ logger = logging.getLogger("contract_tests.proxy")
 
 PREFIX = "/__proxy__"
 VIOLATIONS_HEADER = "X-Contract-Violations"
+NEEDS_CONTROL_TOKEN = f"{PREFIX}/ needs Authorization: Token <the proxy's control token>."
+# Token as the mock's control API takes it; Basic so that a browser opening the report
+# asks for the key (as the password, any user name).
+CHALLENGES = [
+    ("WWW-Authenticate", TOKEN_SCHEME),
+    ("WWW-Authenticate", 'Basic realm="contacts-contract proxy", charset="UTF-8"'),
+]
 NOTHING_READ = Body(b"", complete=False)  # of an answer's body, before it is streamed on
 
 
@@ -74,6 +84,18 @@ def _violations_header(violations: list[Violation]) -> tuple[bytes, bytes]:
     return name.lower().encode(), value.encode("latin-1")
 
 
+def _is_control_key(authorization: str | None, key: str) -> bool:
+    """`Token KEY`, or `Basic` with KEY as the password; compared in constant time."""
+    scheme, _, credentials = (authorization or "").strip().partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            decoded = ""
+        authorization = f"{TOKEN_SCHEME} {decoded.partition(':')[2]}"
+    return is_control_key(authorization, key)
+
+
 def _has_body(scope: Scope) -> bool:
     return header(scope, b"content-length") not in (None, "0") or (
         header(scope, b"transfer-encoding") is not None
@@ -96,6 +118,8 @@ class ValidatingProxy:
         self.auth_header = self.contract.auth_header.lower().encode()
         self.limit = self.contract.max_body_bytes
         self.keys = Keys(settings.tokens, self.contract)
+        # Hidden wherever a request may carry them: logs and recordings.
+        self.secrets: tuple[str, ...] = (*settings.tokens, *filter(None, [settings.control_token]))
         self.upstream = Upstream(
             settings.upstream, settings.upstream_timeout, verify=not settings.insecure
         )
@@ -105,6 +129,7 @@ class ValidatingProxy:
             settings.clock_skew,
             settings.max_violations,
             settings.max_ids,
+            self.keys,
         )
         self.recording = (
             CaseLog(settings.record, settings.record_max_bytes, logger) if settings.record else None
@@ -134,12 +159,8 @@ class ValidatingProxy:
             await send({"type": "websocket.close", "code": 1003})  # only HTTP is proxied
             return
         path = scope["path"]
-        own = self.own.get(path)
-        if own is not None:
-            if scope["method"] in ("GET", "HEAD"):
-                await own(send)
-            else:
-                await send_json(send, 405, {"detail": "Only GET."}, [("Allow", "GET")])
+        if path == PREFIX or path.startswith(PREFIX + "/"):
+            await self._own(scope, send)
             return
         try:
             if self.contract.operation.is_request(scope["method"], path):
@@ -249,15 +270,31 @@ class ValidatingProxy:
     ) -> None:
         if self.recording is None:
             return
-        recorded = line(request, answer, violations, self.settings.tokens, error)
+        recorded = line(request, answer, violations, self.secrets, error)
         if recorded is not None:
             self.recording.add(recorded)
 
     def _log(self, violations: list[Violation]) -> None:
         for violation in violations:
-            logger.warning("%s", self.keys.mask(violation.log_line()))
+            logger.warning("%s", self.keys.mask(violation.log_line(), self.secrets))
 
     # --- the proxy's own routes ------------------------------------------------------------
+
+    async def _own(self, scope: Scope, send: Send) -> None:
+        """Everything under PREFIX is the proxy's, never forwarded; with a control token,
+        only for who gives it."""
+        key = self.settings.control_token
+        if key is not None and not _is_control_key(header(scope, b"authorization"), key):
+            await send_json(send, 401, {"detail": NEEDS_CONTROL_TOKEN}, CHALLENGES)
+            return
+        own = self.own.get(scope["path"])
+        if own is None:
+            routes = ", ".join(self.own)
+            await send_json(send, 404, {"detail": f"Not found; the proxy serves {routes}."})
+        elif scope["method"] not in ("GET", "HEAD"):
+            await send_json(send, 405, {"detail": "Only GET."}, [("Allow", "GET")])
+        else:
+            await own(send)
 
     async def _violations(self, send: Send) -> None:
         await send_json(send, 200, self.judge.as_json())

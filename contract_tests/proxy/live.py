@@ -3,14 +3,19 @@
 A live request becomes the suite's `Call` (its payload judged by `oracle.judge`, its
 credential told from the Authorization header and the keys given with --token), and the
 suite's `findings.Findings` runs every check and warning on it and judges the ids across
-every exchange, as it does across a run; the report is built from those findings.
+every exchange, as it does across a run.
+
+One judgement: the findings are the only tally. GET /__proxy__/violations counts from
+them, the report shows them (with the roles given, so a check a role's key made fail is
+never "not run"), and X-Contract-Violations names the failures of the exchange's own
+call; so the three never disagree.
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter, deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -22,12 +27,17 @@ from contacts_core.tokens import TokenTable, credential_of
 from contract_tests import strategies as s
 from contract_tests.checks import Call
 from contract_tests.contract import Contract
-from contract_tests.findings import Failure, Findings
+from contract_tests.findings import FAILED, NOT_RUN, Failure, Findings, Result
 from contract_tests.http import Request, Response
 from contract_tests.oracle import judge
 
 PHASE = "live traffic"
 LABEL = "a live request"
+# The suite's key options, by the credential kind each stands for; the proxy takes every
+# key as --token KEY=ROLE instead.
+KIND_OF_OPTION = {"token": s.TOKEN, "admin_token": s.ADMIN, "non_staff_token": s.NON_STAFF}
+# Judged over a test run (which codes a run saw), not over traffic.
+RUN_LEVEL_ONLY = "status_code_coverage"
 # A key the proxy was not given: its role is unknown, so only the rules that need no
 # role judge the exchange.
 UNKNOWN_ROLE = "unknown-role"
@@ -56,6 +66,27 @@ class Keys:
         self.table = TokenTable(tokens)
         self.roles = contract.operation.roles
         self.keys = tuple(tokens)
+        self.given = frozenset(tokens.values())
+
+    def kind_of(self, role: str) -> str:
+        """The suite's credential kind for a role: the main key, the admin key, or a key
+        without the permission."""
+        return s.NON_STAFF if role not in self.roles else s.ADMIN if role == s.ADMIN else s.TOKEN
+
+    def options(self) -> dict[str, str | None]:
+        """The suite's key options as the roles given stand for them, for
+        `Findings.results`: a check that needs the admin key runs when an admin key was
+        given, and so on."""
+        kinds = {self.kind_of(role) for role in self.given}
+        return {
+            option: "given" if kind in kinds else None for option, kind in KIND_OF_OPTION.items()
+        }
+
+    def needed(self, option: str) -> str:
+        """What the proxy needs for a check that needs the suite's `option`."""
+        kind = KIND_OF_OPTION.get(option)
+        roles = [role for role in tokens.KNOWN_ROLES if self.kind_of(role) == kind]
+        return " or ".join(f"--token KEY={role}" for role in roles) or f"--{option}"
 
     def credential(self, header: str | None) -> LiveCredential:
         """What a live Authorization header stands for, named as a case names it: a key
@@ -83,13 +114,12 @@ class Keys:
             case tokens.MASKED:
                 label = "a key of unknown role (not given with --token)"
                 return _live(UNKNOWN_ROLE, f"{scheme} {MASK}", label, name)
-        # The suite's kinds: the main key, the admin key, a key without the permission.
-        kind = s.NON_STAFF if name not in self.roles else s.ADMIN if name == s.ADMIN else s.TOKEN
-        return _live(kind, f"{scheme} <{name} key>", f"a {name} key", name)
+        return _live(self.kind_of(name), f"{scheme} <{name} key>", f"a {name} key", name)
 
-    def mask(self, text: str) -> str:
-        """The text with every key given replaced (for log lines built from a request)."""
-        for key in self.keys:
+    def mask(self, text: str, others: tuple[str, ...] = ()) -> str:
+        """The text with every key given (and `others`) replaced, for log lines built
+        from a request."""
+        for key in (*self.keys, *others):
             text = text.replace(key, MASK)
         return text
 
@@ -188,8 +218,9 @@ class _ParsedOnce(Response):
 
 
 class Judge:
-    """Judges every exchange of the operation; remembers the latest violations (bounded)
-    and how many of each; its findings (`recorder`) hold what the report shows."""
+    """Judges every exchange of the operation; remembers the latest violations (bounded).
+    Its findings (`recorder`) are the one tally the violations endpoint, the report and
+    each answer's X-Contract-Violations header come from."""
 
     def __init__(
         self,
@@ -198,14 +229,19 @@ class Judge:
         clock_skew: float,
         max_violations: int,
         max_ids: int,
+        keys: Keys | None = None,
     ) -> None:
         self.contract = contract
         self.base_url = base_url
         self.clock_skew = clock_skew
+        self.keys = keys or Keys({}, contract)
         self.recorder = Findings(contract, max_ids=max_ids)
         self.violations: deque[Violation] = deque(maxlen=max_violations)
-        self.counts: Counter[str] = Counter()
         self.exchanges = 0
+        self.simulated = 0
+        """Answers the client asked for (Prefer: code=N, answered N): not judged."""
+        self.unjudged: Counter[str] = Counter()
+        """Exchanges that could not be judged, by why (an encoding the proxy cannot decode)."""
         self.started = time.time()
 
     def exchange(self, request: LiveRequest, answer: LiveAnswer) -> list[Violation]:
@@ -242,13 +278,22 @@ class Judge:
         self.recorder.add(failure)
         return self._keep([failure], request, None, time.time())
 
+    def simulation(self) -> None:
+        """An answer the client chose (`Prefer: code=N`, answered N): what the request
+        should get is not what it asked for, so no check judges it."""
+        self.exchanges += 1
+        self.simulated += 1
+
+    def not_judged(self, why: str) -> None:
+        self.exchanges += 1
+        self.unjudged[why] += 1
+
     def _keep(
         self, failures: list[Failure], request: LiveRequest, status: int | None, at: float
     ) -> list[Violation]:
         self.exchanges += 1
         found = []
         for failure in failures:
-            self.counts[failure.check] += 1
             violation = Violation(
                 failure.check,
                 failure.message,
@@ -262,11 +307,33 @@ class Judge:
             found.append(violation)
         return found
 
+    def results(self) -> list[Result]:
+        """Every check's result over the traffic judged, the roles given taken into
+        account: a check is "not run" for want of a role only when no key of it was given."""
+        return [self._live(r) for r in self.recorder.results(self.keys.options())]
+
+    def _live(self, result: Result) -> Result:
+        if result.name == RUN_LEVEL_ONLY:
+            note = "judged over a test run, not live traffic: see the status codes seen below"
+            return Result(result.check, NOT_RUN, 0, note=note)
+        lacking = [o for o in result.check.needs if not self.keys.options().get(o)]
+        if result.state == NOT_RUN and lacking:
+            needed = ", ".join(self.keys.needed(option) for option in lacking)
+            return Result(result.check, NOT_RUN, 0, note=f"needs {needed}")
+        return result
+
+    def counts(self, results: Sequence[Result] | None = None) -> dict[str, int]:
+        """How many exchanges failed each check (every one, not only those kept)."""
+        every = self.results() if results is None else results
+        return {r.name: r.calls for r in every if r.state == FAILED}
+
     def as_json(self) -> dict[str, Any]:
         """What GET /__proxy__/violations answers."""
         return {
             "exchanges": self.exchanges,
-            "counts": dict(sorted(self.counts.items())),
+            "counts": dict(sorted(self.counts().items())),
+            "simulated": self.simulated,
+            "not_judged": dict(sorted(self.unjudged.items())),
             "kept": self.violations.maxlen,
             "violations": [v.as_json() for v in self.violations],
         }

@@ -4,34 +4,31 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from contract_tests.findings import NOT_RUN, Result
 from contract_tests.report import Secrets, model
 from contract_tests.report import html as render
 
 if TYPE_CHECKING:
     from contract_tests.proxy.live import Judge
 
-RUN_LEVEL_ONLY = "status_code_coverage"
-
-
-def _live(result: Result) -> Result:
-    if result.name != RUN_LEVEL_ONLY:
-        return result
-    note = "judged over a test run, not live traffic: see the status codes seen below"
-    return Result(result.check, NOT_RUN, 0, note=note)
-
 
 def html(judge: Judge, upstream: str) -> str:
-    """The traffic seen so far in the suite's report. Keys are masked in every request the
+    """The traffic seen so far in the suite's report, from the judge's one tally (the
+    same results GET /__proxy__/violations counts). Keys are masked in every request the
     proxy keeps; the replay line runs the whole suite against the upstream."""
     findings = judge.recorder
+    facts = [("Target", upstream), ("Exchanges", str(judge.exchanges))]
+    if judge.simulated:
+        facts.append(
+            ("Simulated answers (Prefer: code=N, answered N), not judged", str(judge.simulated))
+        )
+    facts += [(f"Not judged: {why}", str(n)) for why, n in sorted(judge.unjudged.items())]
     report = model(
-        [_live(r) for r in findings.results()],
+        judge.results(),
         findings.warning_results(),
         dict(findings.statuses),
         title=f"contacts-contract proxy: {upstream}",
         secrets=Secrets({}),
-        facts=[("Target", upstream), ("Exchanges judged", str(judge.exchanges))],
+        facts=facts,
         replay=f"contacts-contract --base-url {upstream}",
         properties=[("target", upstream), ("exchanges", str(judge.exchanges))],
     )
