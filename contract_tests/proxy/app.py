@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -35,7 +36,15 @@ from contacts_core.cors import Cors
 from contacts_core.tokens import TOKEN_SCHEME, is_control_key
 from contract_tests.contract import contract
 from contract_tests.proxy import report
-from contract_tests.proxy.live import Judge, Keys, LiveAnswer, LiveRequest, Violation
+from contract_tests.proxy.encoding import Corrupt, NotDecodable, decoded
+from contract_tests.proxy.live import (
+    ANSWER_HEADERS,
+    Judge,
+    Keys,
+    LiveAnswer,
+    LiveRequest,
+    Violation,
+)
 from contract_tests.proxy.recording import line
 from contract_tests.proxy.settings import ProxySettings
 from contract_tests.proxy.upstream import Answer, Upstream, UpstreamError, request_headers
@@ -94,6 +103,29 @@ def _is_control_key(authorization: str | None, key: str) -> bool:
             decoded = ""
         authorization = f"{TOKEN_SCHEME} {decoded.partition(':')[2]}"
     return is_control_key(authorization, key)
+
+
+# `Prefer: code=NNN` asks the mock (or Prism) for its documented NNN answer.
+_SIMULATED = re.compile(r"(?:^|[\s,;])code=(\d{3})\b")
+
+
+def _simulated_code(scope: Scope) -> int | None:
+    """The status a request asks to be answered with (`Prefer: code=NNN`), if any."""
+    found = _SIMULATED.search(header(scope, b"prefer") or "")
+    return int(found.group(1)) if found else None
+
+
+def _answer_headers(scope: Scope) -> tuple[tuple[str, str], ...]:
+    """The request's headers that may change its answer, besides the credential and
+    content type, as sent: a reproduction keeps them."""
+    kept = []
+    for raw_name, value in scope["headers"]:
+        name = bytes(raw_name).decode("latin-1").lower()
+        if name in ANSWER_HEADERS:
+            # The server gives names in lower case; shown as they are usually written.
+            shown = "-".join(part.capitalize() for part in name.split("-"))
+            kept.append((shown, bytes(value).decode("latin-1")))
+    return tuple(kept)
 
 
 def _has_body(scope: Scope) -> bool:
@@ -216,6 +248,7 @@ class ValidatingProxy:
             body=sent,
             credential=self.keys.credential(header(scope, self.auth_header)),
             at=time.time(),
+            headers=_answer_headers(scope),
         )
         content = (
             sent.data if sent.complete else body_chunks(replay(sent.data, receive, more_body=True))
@@ -232,7 +265,22 @@ class ValidatingProxy:
         except UpstreamError as error:
             await self._unanswered(request, error, send)
             return
-        live = LiveAnswer(answer.status, answer.headers, received, time.time())
+        if _simulated_code(scope) == answer.status:
+            # The answer the client asked for, not what the request should get.
+            self.judge.simulation()
+            await self._pass_on(answer, send, received)
+            return
+        try:
+            # Judged as the client reads it; passed on as it came.
+            seen = decoded(answer.headers, received, self.limit)
+        except NotDecodable as reason:
+            self._not_judged(request, str(reason))
+            await self._pass_on(answer, send, received)
+            return
+        except Corrupt as problem:
+            logger.warning("%s %s -> %d: %s", request.method, request.path, answer.status, problem)
+            seen = received
+        live = LiveAnswer(answer.status, answer.headers, seen, time.time())
         violations = self.judge.exchange(request, live)
         self._log(violations)
         self._record(request, live, violations)
@@ -243,6 +291,11 @@ class ValidatingProxy:
             await self._withhold(answer.status, violations, send)
         else:
             await self._pass_on(answer, send, received, [_violations_header(violations)])
+
+    def _not_judged(self, request: LiveRequest, why: str) -> None:
+        if why not in self.judge.unjudged:  # said once; the report counts them
+            logger.warning("%s %s not judged: %s", request.method, request.path, why)
+        self.judge.not_judged(why)
 
     async def _unanswered(self, request: LiveRequest, error: UpstreamError, send: Send) -> None:
         violations = self.judge.unanswered(request, str(error))

@@ -38,6 +38,12 @@ LABEL = "a live request"
 KIND_OF_OPTION = {"token": s.TOKEN, "admin_token": s.ADMIN, "non_staff_token": s.NON_STAFF}
 # Judged over a test run (which codes a run saw), not over traffic.
 RUN_LEVEL_ONLY = "status_code_coverage"
+# Request headers besides the credential and the content type that may change the
+# answer: a reproduction keeps them, so that a replay gets the same answer. Prefer picks
+# the mock's (and Prism's) simulated answers, Accept and Accept-Language the
+# representation and the language of messages, Content-Encoding how the body is read.
+# Accept-Encoding is left out: curl without it gets the same answer, not encoded.
+ANSWER_HEADERS = frozenset({"prefer", "accept", "accept-language", "content-encoding"})
 # A key the proxy was not given: its role is unknown, so only the rules that need no
 # role judge the exchange.
 UNKNOWN_ROLE = "unknown-role"
@@ -171,12 +177,15 @@ class LiveRequest:
     body: Body
     credential: LiveCredential
     at: float
+    headers: tuple[tuple[str, str], ...] = ()
+    """The other headers that may change the answer (ANSWER_HEADERS), as sent."""
 
     def as_sent(self, base_url: str, auth_header: str) -> Request:
         """The suite's Request: what the checks and the report see (the key masked)."""
         headers = [("Content-Type", self.content_type)] if self.content_type is not None else []
         if self.credential.header is not None:
             headers.insert(0, (auth_header, self.credential.header))
+        headers += self.headers
         return Request(self.method, base_url + self.target, tuple(headers), self.body.data)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from contract_tests.report import Secrets, model
@@ -32,4 +33,10 @@ def html(judge: Judge, upstream: str) -> str:
         replay=f"contacts-contract --base-url {upstream}",
         properties=[("target", upstream), ("exchanges", str(judge.exchanges))],
     )
+    unjudged = sum(judge.unjudged.values())
+    if unjudged:
+        # A verdict over part of the traffic says so where it is read first.
+        why = "; ".join(sorted(judge.unjudged))
+        gap = f"{unjudged} of {judge.exchanges} exchanges could not be judged ({why})"
+        report = replace(report, summary=f"{report.summary}; {gap}")
     return render(report)

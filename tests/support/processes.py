@@ -34,6 +34,11 @@ def mock_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "mock_server", "--port", "0", *args]
 
 
+def compressing_command(codings: str, *args: str) -> list[str]:
+    """A mock behind a compressing layer (see tests.support.compressing)."""
+    return [sys.executable, "-m", "tests.support.compressing", codings, *args]
+
+
 def proxy_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "contract_tests", "proxy", "--port", "0", *args]
 
@@ -114,6 +119,15 @@ def running_mock(
 ) -> Iterator[MockProcess]:
     """One mock on 127.0.0.1 with a free port."""
     with running_mocks(args, env=env, timeout=timeout) as (mock,):
+        yield mock
+
+
+@contextmanager
+def running_compressing_mock(
+    codings: str, *args: str, env: dict[str, str] | None = None, timeout: float = 30
+) -> Iterator[MockProcess]:
+    """A mock whose answers come compressed in `codings` (gzip, br, ...), on 127.0.0.1."""
+    with running([compressing_command(codings, *args)], _API_LINE, env, timeout) as (mock,):
         yield mock
 
 

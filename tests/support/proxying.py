@@ -104,7 +104,8 @@ def send(client: httpx.Client, base_url: str, probe: s.Probe) -> httpx.Response:
         headers[CONTRACT.auth_header] = probe.credential.header
     if probe.payload.content_type is not None:
         headers["Content-Type"] = probe.payload.content_type
-    return client.post(base_url + CONTRACT.path, content=probe.payload.body, headers=headers)
+    path = probe.path or CONTRACT.path
+    return client.post(base_url + path, content=probe.payload.body, headers=headers)
 
 
 def violation_names(response: httpx.Response) -> set[str]:
@@ -230,6 +231,9 @@ class ReportPage:
     summary: str
     checks: dict[str, tuple[str, str]]
     warnings: dict[str, tuple[str, str]]
+    facts: list[str]
+    commands: list[str]
+    """The reproductions shown (curl commands), in order."""
 
 
 class _Tables(HTMLParser):
@@ -238,13 +242,15 @@ class _Tables(HTMLParser):
         self.heading = ""
         self.tables: dict[str, list[list[str]]] = {}
         self.summary = ""
+        self.facts: list[str] = []
+        self.blocks: list[str] = []
         self._in: list[str] = []
         self._cells: list[str] | None = None
         self._text = ""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self._in.append(tag)
-        if tag in ("h2", "td", "strong"):
+        if tag in ("h2", "td", "strong", "li", "pre"):
             self._text = ""
         if tag == "tr":
             self._cells = []
@@ -256,6 +262,10 @@ class _Tables(HTMLParser):
             self.heading = self._text.strip()
         elif tag == "strong" and not self.summary:
             self.summary = self._text.strip()
+        elif tag == "li":
+            self.facts.append(self._text.strip())
+        elif tag == "pre":
+            self.blocks.append(self._text)
         elif tag == "td" and self._cells is not None:
             self._cells.append(self._text.strip())
         elif tag == "tr" and self._cells:
@@ -273,4 +283,5 @@ def report_page(html: str) -> ReportPage:
     def rows(heading: str) -> dict[str, tuple[str, str]]:
         return {cells[0]: (cells[2], cells[3]) for cells in tables.tables.get(heading, [])}
 
-    return ReportPage(tables.summary, rows("Checks"), rows("Warnings"))
+    commands = [block for block in tables.blocks if block.startswith("curl ")]
+    return ReportPage(tables.summary, rows("Checks"), rows("Warnings"), tables.facts, commands)
