@@ -202,7 +202,11 @@ def test_nothing_heavy_was_imported():
 
 
 @pytest.mark.parametrize(
-    "args", [(), ("--token", "k", "--max-examples", "3")], ids=["plain", "options"]
+    "args",
+    [
+        pytest.param((), id="plain"),
+        pytest.param(("--token", "k", "--max-examples", "3"), id="options", marks=pytest.mark.slow),
+    ],
 )
 def test_an_unrelated_run_imports_nothing_heavy(tmp_path: Path, args: tuple[str, ...]) -> None:
     # The other plugins that come with the toolkit (Schemathesis', Hypothesis') import
