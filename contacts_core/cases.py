@@ -33,7 +33,7 @@ from jsonschema_rs import ValidationErrorKind, validator_for
 from contacts_core.spec import operation
 from contacts_core.tokens import CREDENTIALS, LOOK_ALIKE, hidden
 
-logger = logging.getLogger("mock_server")
+logger = logging.getLogger(__name__)
 
 Source = Literal["failure", "mock", "proxy", "hand-written"]
 SOURCES: tuple[str, ...] = get_args(Source)
@@ -176,7 +176,7 @@ class CaseLog:
     the log once, and the file stays readable. Each line is one write to a file opened
     for appending, so the processes of a mock with several workers can share one file.
     Missing directories are made; raises OSError when the file cannot be opened. `log`:
-    the logger of the program that records (the mock's by default)."""
+    the logger of the program that records."""
 
     def __init__(
         self, path: Path, max_bytes: int = MAX_FILE_BYTES, log: logging.Logger = logger

@@ -2,7 +2,8 @@
 
 h11 refuses request heads over 16 KiB, but httptools accepts heads of any size and
 gathers each header in memory until it ends, so one client could make the mock hold
-megabytes per connection. Here a request line and headers over MAX_HEAD_BYTES get 431,
+megabytes per connection. Here a request line and headers over the config's
+`max_head_bytes` (contacts_core.serve.MAX_HEAD_BYTES) get 431,
 and a head that has not arrived `head_timeout` seconds after the connection opened or
 the request began (a slowloris client) gets 408; either way the connection is closed.
 Requires httptools (uvicorn's "standard" extra).
@@ -18,7 +19,6 @@ from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 from uvicorn.server import ServerState
 
 from contacts_core.asgi import encode_json
-from contacts_core.serve import MAX_HEAD_BYTES
 
 _TOO_LARGE = (431, {"detail": "Request header fields too large."})
 _TOO_SLOW = (408, {"detail": "The request head did not arrive in time."})
@@ -29,10 +29,10 @@ class HeadTooLarge(Exception):
 
 
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
-    """HttpToolsProtocol that answers 431 to a request head over MAX_HEAD_BYTES, and 408
-    to one that takes longer than the config's `head_timeout` seconds (HeadLimitsConfig)."""
+    """HttpToolsProtocol that answers 431 to a request head over the config's
+    `max_head_bytes`, and 408 to one that takes longer than its `head_timeout` seconds
+    (HeadLimitsConfig)."""
 
-    head_timeout = 10.0
     _head_bytes = 0  # of the current request's URL and finished headers
     _unfinished_bytes = 0  # fed since the last finished head, while a head is unfinished
     _head_done = True
@@ -47,8 +47,9 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         _loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
         super().__init__(config, server_state, app_state, _loop)
-        if isinstance(config, HeadLimitsConfig):
-            self.head_timeout = config.head_timeout
+        assert isinstance(config, HeadLimitsConfig)  # which alone names this protocol
+        self.head_timeout = config.head_timeout
+        self.max_head_bytes = config.max_head_bytes
 
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
@@ -99,13 +100,13 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         # what was fed while the head is unfinished bounds it.
         if not self._head_done and not self.transport.is_closing():
             self._unfinished_bytes += len(data)
-            if self._unfinished_bytes > MAX_HEAD_BYTES:
+            if self._unfinished_bytes > self.max_head_bytes:
                 self._too_large = True
                 self.send_400_response("")
 
     def _count(self, size: int) -> None:
         self._head_bytes += size
-        if self._head_bytes > MAX_HEAD_BYTES:
+        if self._head_bytes > self.max_head_bytes:
             # httptools turns this into a parser error, which uvicorn answers with
             # send_400_response: the flag makes that a 431.
             self._too_large = True
@@ -115,7 +116,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         if not self._too_large:
             super().send_400_response(msg)
             return
-        self.logger.warning("Request head larger than %d bytes: 431.", MAX_HEAD_BYTES)
+        self.logger.warning("Request head larger than %d bytes: 431.", self.max_head_bytes)
         self._reject(*_TOO_LARGE)
 
     def _reject(self, status: int, detail: dict[str, str]) -> None:
@@ -142,6 +143,9 @@ class HeadLimitsConfig(Config):
     """uvicorn's Config carrying the head timeout for BoundedHttpToolsProtocol. Both are
     plain module-level classes, so the config pickles into worker processes."""
 
-    def __init__(self, app: Any, *, head_timeout: float, **kwargs: Any) -> None:
+    def __init__(
+        self, app: Any, *, head_timeout: float, max_head_bytes: int, **kwargs: Any
+    ) -> None:
         super().__init__(app, http=BoundedHttpToolsProtocol, **kwargs)
         self.head_timeout = head_timeout
+        self.max_head_bytes = max_head_bytes

@@ -90,5 +90,7 @@ def uvicorn_config(
         )
     from contacts_core.protocol import HeadLimitsConfig
 
-    config: uvicorn.Config = HeadLimitsConfig(app, head_timeout=head_timeout, **common)
+    config: uvicorn.Config = HeadLimitsConfig(
+        app, head_timeout=head_timeout, max_head_bytes=MAX_HEAD_BYTES, **common
+    )
     return config

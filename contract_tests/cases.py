@@ -10,6 +10,7 @@ Bad credentials are named alike in cases and in the suite, so they map to themse
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from contacts_core.cases import (
@@ -22,15 +23,16 @@ from contacts_core.cases import (
     masked,
 )
 from contacts_core.tokens import LOOK_ALIKE, LOOK_ALIKE_CHANGES, MASKED
-from contract_tests import strategies as s
+from contract_tests import model
 from contract_tests.contract import contract
-from contract_tests.findings import FAILED, WARNED, Failure, Result
+from contract_tests.findings import Result
+from contract_tests.model import FAILED, WARNED, Failure
 
 # A case's role -> the suite's credential kind for it, and the option that gives its key.
 ROLES = {
-    "staff": (s.TOKEN, "--token"),
-    "admin": (s.ADMIN, "--admin-token"),
-    "user": (s.NON_STAFF, "--non-staff-token"),
+    "staff": (model.TOKEN, "--token"),
+    "admin": (model.ADMIN, "--admin-token"),
+    "user": (model.NON_STAFF, "--non-staff-token"),
 }
 
 
@@ -59,10 +61,10 @@ def load(paths: Iterable[Path]) -> list[Case]:
     return loaded
 
 
-def credential_name(credential: s.Credential) -> str:
+def credential_name(credential: model.Credential) -> str:
     """The case format's name for a credential the suite sent: its role, its kind, or
     for a look-alike `look-alike/<role>/<change>`."""
-    if credential.kind == s.LOOK_ALIKE:
+    if credential.kind == model.LOOK_ALIKE:
         kind, _, change = credential.variant.partition("/")
         return f"{LOOK_ALIKE}/{_role_of(kind)}/{change}"
     return _role_of(credential.kind) or credential.kind
@@ -72,7 +74,7 @@ def _role_of(kind: str) -> str:
     return next((role for role, (suite_kind, _) in ROLES.items() if suite_kind == kind), "")
 
 
-def probe(case: Case, keys: s.Keys) -> s.Probe:
+def probe(case: Case, keys: model.Keys) -> model.Probe:
     """The request to send for a case; MissingKey when its role's key was not given."""
     name = case.credential
     if name == MASKED:
@@ -81,25 +83,41 @@ def probe(case: Case, keys: s.Keys) -> s.Probe:
     if name.startswith(LOOK_ALIKE + "/"):
         role, _, change = name.removeprefix(LOOK_ALIKE + "/").partition("/")
         kind, option = ROLES[role]
-        credential = s.look_alike_for(f"{kind}/{change}", keys)
+        credential = model.look_alike_for(f"{kind}/{change}", keys)
         missing = f"needs {option} with a key that has this look-alike"
     elif name in ROLES:
         kind, option = ROLES[name]
-        credential = s.credential_for(kind, keys)
+        credential = model.credential_for(kind, keys)
         missing = f"needs {option} (the case's credential is the {name} role)"
     else:
-        credential = s.credential_for(name, keys)
+        credential = model.credential_for(name, keys)
         missing = ""
     if credential is None:
         raise MissingKey(missing)
     path = case.path if case.path != contract().path else None
-    return s.Probe(s.Payload(case.body, case.content_type, case.label), credential, path)
+    return model.Probe(model.Payload(case.body, case.content_type, case.label), credential, path)
+
+
+def probes(cases: Iterable[Case], keys: model.Keys) -> tuple[list[model.Probe], list[str]]:
+    """The probes to send for these cases, each labelled with its file and line; and the
+    cases not sent, each with its file and line and why (its role's key was not given)."""
+    sent, unsent = [], []
+    for case in cases:
+        try:
+            made = probe(case, keys)
+        except MissingKey as reason:
+            unsent.append(f"{case.where}: {reason}")
+            continue
+        # The report names a failing case by its label, file and line.
+        where = replace(made.payload, label=f"case {case.label!r} at {case.where}")
+        sent.append(replace(made, payload=where))
+    return sent, unsent
 
 
 # --- failures as cases ------------------------------------------------------------------
 
 
-def case_of(failure: Failure, target: str, keys: s.Keys) -> Case | None:
+def case_of(failure: Failure, target: str, keys: model.Keys) -> Case | None:
     """A failure as a case: its request as sent (the shrunk one, when Hypothesis shrank
     it), its credential by name, the keys masked; None for a finding of the whole run."""
     request, credential = failure.request, failure.sent_with
@@ -118,7 +136,7 @@ def case_of(failure: Failure, target: str, keys: s.Keys) -> Case | None:
 
 
 def save(
-    results: Sequence[Result], target: str, keys: s.Keys, directory: Path
+    results: Sequence[Result], target: str, keys: model.Keys, directory: Path
 ) -> list[tuple[Path, int]]:
     """Every distinct failure (and warning raised) of a run, as cases in DIR/<check>.jsonl:
     added to what a file there holds already, unless it holds the same request. The
@@ -147,3 +165,14 @@ def save(
 def _request_of(case: Case) -> tuple[str, str, str | None, bytes, str]:
     """What makes two cases the same request (labels aside)."""
     return (case.method, case.path, case.content_type, case.body, case.credential)
+
+
+def saved_text(results: Sequence[Result], target: str, keys: model.Keys, directory: Path) -> str:
+    """Save a run's failures as cases in `directory` (see `save`); what was saved, in a
+    line. Raises CaseError, OSError."""
+    saved = save(results, target, keys, directory)
+    if not saved:
+        return f"Cases: no new failure to save in {directory}"
+    files = ", ".join(f"{path.name} ({count})" for path, count in saved)
+    total = sum(count for _, count in saved)
+    return f"Cases: {total} new failure(s) saved in {directory}: {files}"

@@ -3,7 +3,8 @@
 A check looks at one call (a request, its response, the spec's verdict on the request,
 the credential sent) and returns None when the contract holds, or a message saying how
 it was broken. `applies` says which calls a check looks at. Two checks look at the whole
-run instead of one call: `unique_ids` and `status_code_coverage` (see findings.Findings).
+run instead of one call, `unique_ids` and `status_code_coverage`: each is a small class
+registered the same way, which `observe`s every call and gives its `verdict` at the end.
 
 The contract requires only the spec's own path: a call to the document's heading path
 that is not served there is judged by the warnings alone (`client_warnings`, registered
@@ -12,18 +13,27 @@ the same way, judge every call).
 
 from __future__ import annotations
 
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from contacts_core.clock import parse_rfc3339
 from contacts_core.media import media_type
 from contract_tests.contract import JSON, Contract
 from contract_tests.http import Request, Response
-from contract_tests.oracle import NOTHING, Verdict, shown, shown_apart
-from contract_tests.strategies import ADMIN, NON_STAFF, TOKEN, UNAUTHENTICATED, Credential
+from contract_tests.model import (
+    ADMIN,
+    NON_STAFF,
+    NOTHING,
+    TOKEN,
+    UNAUTHENTICATED,
+    Credential,
+    Verdict,
+)
+from contract_tests.oracle import shown, shown_apart
 
 
 @dataclass
@@ -71,13 +81,36 @@ Applies = Callable[[Call], bool]
 
 
 @dataclass(frozen=True)
+class Scope:
+    """What the run-level checks judge over. `required`: the status codes a run must show
+    (None: not judged over this traffic, `not_judged` says why); `max_ids`: the ids
+    remembered (a long-lived judge, a proxy's, forgets the oldest beyond it)."""
+
+    required: tuple[int, ...] | None = ()
+    not_judged: str = ""
+    max_ids: int | None = None
+
+
+class RunLevel(Protocol):
+    """A check of the whole run: it sees every call, and judges at the end."""
+
+    def observe(self, call: Call) -> list[str] | None:
+        """How this call breaks the rule (messages), [] when it holds; None when the rule
+        does not apply to it."""
+
+    def verdict(self) -> list[str] | None:
+        """How the run as a whole breaks the rule; None when it cannot be judged here."""
+
+
+@dataclass(frozen=True)
 class Check:
     name: str
     family: str
     description: str
-    run: Run | None  # None: judged over the whole run, not per call
+    run: Run | None  # None: a run-level check (`run_level` makes it)
     applies: Applies
     needs: tuple[str, ...] = ()  # options without which it cannot run
+    run_level: Callable[[Scope], RunLevel] | None = None
 
 
 CHECKS: list[Check] = []
@@ -107,8 +140,21 @@ def check(
     )
 
 
-def run_level(name: str, family: str, description: str, needs: tuple[str, ...] = ()) -> None:
-    CHECKS.append(Check(name, family, description, None, lambda call: False, needs))
+def run_level(
+    family: str, description: str, needs: tuple[str, ...] = ()
+) -> Callable[[type[Any]], type[Any]]:
+    """Add the decorated class to CHECKS as a run-level check named after it; a fresh
+    instance judges each run (or each proxy's traffic)."""
+
+    def add(kind: type[Any]) -> type[Any]:
+        CHECKS.append(Check(kind.__name__, family, description, None, _never, needs, kind))
+        return kind
+
+    return add
+
+
+def _never(call: Call) -> bool:
+    return False
 
 
 def _always(call: Call) -> bool:
@@ -258,11 +304,35 @@ def timestamps(call: Call) -> str | None:
     return None
 
 
-run_level(
-    "unique_ids",
-    "server-set-values",
-    "every created contact's id is unique across the whole run",
-)
+@run_level("server-set-values", "every created contact's id is unique across the whole run")
+class unique_ids:
+    def __init__(self, scope: Scope) -> None:
+        # The ids seen, oldest first; beyond max_ids the oldest are forgotten.
+        self.seen: OrderedDict[tuple[str, Any], None] = OrderedDict()
+        self.max_ids = scope.max_ids
+
+    def observe(self, call: Call) -> list[str] | None:
+        body = call.json() if not call.outside_contract and call.created else None
+        if not isinstance(body, dict):
+            return None
+        messages = []
+        for name in call.contract.id_fields:
+            value = body.get(name)
+            key = (name, value if not isinstance(value, list | dict) else repr(value))
+            try:
+                known = key in self.seen
+            except TypeError:  # a value that cannot be told apart
+                continue
+            if known:
+                messages.append(f"{shown(name)} {shown(value)} was given to two contacts")
+                continue
+            self.seen[key] = None
+            if self.max_ids is not None and len(self.seen) > self.max_ids:
+                self.seen.popitem(last=False)
+        return messages
+
+    def verdict(self) -> list[str] | None:
+        return []  # every duplicate is a failure of the call that showed it
 
 
 # --- 5. negative data rejection ----------------------------------------------------------
@@ -339,11 +409,28 @@ def admin_key_accepted(call: Call) -> str | None:
 
 # --- 7. status-code coverage --------------------------------------------------------------
 
-run_level(
-    "status_code_coverage",
+
+@run_level(
     "status-code-coverage",
     "the client-facing status codes (success, 400, 401; 403 with --non-staff-token) were all seen",
 )
+class status_code_coverage:
+    def __init__(self, scope: Scope) -> None:
+        self.required = scope.required
+        self.not_judged = scope.not_judged
+        self.seen: Counter[int] = Counter()
+
+    def observe(self, call: Call) -> list[str] | None:
+        if call.outside_contract:
+            return None
+        self.seen[call.response.status] += 1
+        return []
+
+    def verdict(self) -> list[str] | None:
+        if self.required is None:
+            return None
+        missing = [str(code) for code in self.required if not self.seen[code]]
+        return [f"never observed: {', '.join(missing)}"] if missing else []
 
 
 def by_name() -> dict[str, Check]:

@@ -1,35 +1,45 @@
-"""contacts-contract: run the contract suite from the command line.
+"""contacts-contract: run the contract suite from the command line, a thin layer over
+the engine (contract_tests.engine) and the report (contract_tests.report).
 
 `contacts-contract proxy ...` runs the validating proxy instead (contract_tests.proxy.cli).
+Exit statuses: see contract_tests.exits.
 
-Exit codes: 0 the contract holds; 1 violations found (or, with --warnings-as-errors, a
-warning raised); 2 usage or configuration error; 3 target unreachable; 4 internal error.
+SIGINT (Ctrl-C) and SIGTERM (what a CI job's timeout sends) stop the run within a second
+or two; the summary, every report file and the cases are still written.
 """
 
 from __future__ import annotations
 
+import argparse
 import shutil
+import signal
 import sys
 import threading
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from types import FrameType
 from typing import TextIO
 
-from contacts_core.cases import CaseError
 from contacts_core.options import Parser
-from contract_tests import __version__
+from contract_tests import __version__, exits
+from contract_tests.cases import saved_text
 from contract_tests.config import ENV_PREFIX, OPTIONS, Config, ConfigError, build
-from contract_tests.http import TargetLost, TargetUnreachable
+from contract_tests.engine import Interrupted, run
+from contract_tests.events import Event, PhaseFinished, PhaseStarted, Progress
+from contract_tests.outcome import Outcome
 from contract_tests.report import console, from_outcome, write
-from contract_tests.runner import Progress, run, saved_text
 
-OK, VIOLATIONS, USAGE, UNREACHABLE, INTERNAL_ERROR = 0, 1, 2, 3, 4
 PROG = "contacts-contract"
+SUBCOMMANDS = """subcommands:
+  contacts-contract proxy --upstream URL ...
+      a validating proxy between a frontend and a real backend: every exchange is
+      judged by the same checks, live (contacts-contract proxy --help)"""
 
 
 def build_parser() -> Parser:
-    return Parser(
+    parser = Parser(
         OPTIONS,
         ENV_PREFIX,
         __version__,
@@ -38,6 +48,9 @@ def build_parser() -> Parser:
         "records: point it at a disposable environment. Without --base-url it tests the "
         "embedded mock.",
     )
+    parser.epilog = f"{exits.HELP}\n\n{SUBCOMMANDS}"
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    return parser
 
 
 class LineProgress:
@@ -45,16 +58,13 @@ class LineProgress:
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
-        self.started: dict[str, float] = {}
         self.lock = threading.Lock()
 
-    def __call__(self, event: str, phase: str, count: int) -> None:
-        with self.lock:
-            if event == "start":
-                self.started[phase] = time.monotonic()
-            elif event == "done":
-                took = time.monotonic() - self.started.get(phase, time.monotonic())
-                print(f"{phase}: {count} requests in {took:.1f} s", file=self.stream, flush=True)
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, PhaseFinished):
+            with self.lock:
+                line = f"{event.phase}: {event.count} requests in {event.seconds:.1f} s"
+                print(line, file=self.stream, flush=True)
 
 
 class TerminalProgress:
@@ -68,13 +78,13 @@ class TerminalProgress:
         self.drawn = 0.0
         self.lock = threading.Lock()
 
-    def __call__(self, event: str, phase: str, count: int) -> None:
+    def __call__(self, event: Event) -> None:
         with self.lock:
-            self.counts[phase] = count
-            if event == "done":
-                self.done.add(phase)
+            self.counts[event.phase] = 0 if isinstance(event, PhaseStarted) else event.count
+            if isinstance(event, PhaseFinished):
+                self.done.add(event.phase)
             now = time.monotonic()
-            if event == "tick" and now - self.drawn < 0.1:
+            if not isinstance(event, PhaseStarted | PhaseFinished) and now - self.drawn < 0.1:
                 return
             self.drawn = now
             running = [f"{name} {n}" for name, n in self.counts.items() if name not in self.done]
@@ -95,13 +105,29 @@ class TerminalProgress:
         self.stream.flush()
 
 
-def parse_config(argv: Sequence[str] | None) -> Config:
+def parse_config(argv: Sequence[str]) -> Config:
     parser = build_parser()
+    if "--upstream" in argv or any(arg.startswith("--upstream=") for arg in argv):
+        parser.error("--upstream is an option of the proxy: contacts-contract proxy --upstream URL")
     args = parser.parse_args(argv)
     try:
         return build(vars(args))
     except ConfigError as error:
         parser.error(str(error))
+
+
+@contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a CI job's timeout) stops the run as Ctrl-C does, so it still reports."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise Interrupted("SIGTERM")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -112,42 +138,68 @@ def main(argv: Sequence[str] | None = None) -> None:
         proxy(args[1:])
         return
     config = parse_config(args)
-    progress: Progress
     interactive = sys.stderr.isatty()
-    progress = TerminalProgress(sys.stderr) if interactive else LineProgress(sys.stderr)
+    progress: Progress = TerminalProgress(sys.stderr) if interactive else LineProgress(sys.stderr)
     try:
-        outcome = run(config, progress)
-    except CaseError as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
-        raise SystemExit(USAGE) from None
-    except (TargetUnreachable, TargetLost) as error:
+        with terminate_as_interrupt():
+            outcome = run(config, progress)
+    except KeyboardInterrupt as interrupt:
+        # Before anything was sent (the embedded mock starting, say): nothing to report.
+        which = interrupt.signal if isinstance(interrupt, Interrupted) else "SIGINT"
+        print(f"\n{PROG}: interrupted ({which}) before the run began", file=sys.stderr)
+        raise SystemExit(exits.SIGNALLED[which]) from None
+    except Exception as error:
+        known = exits.for_error(error)
+        if known is None:
+            # A bug in the suite must never pass for a contract violation (exit 1).
+            traceback.print_exc(file=sys.stderr)
+            message = f"internal error, not a verdict on the target: {error!r}"
+            known = (exits.INTERNAL_ERROR, message)
         if isinstance(progress, TerminalProgress):
             progress.clear()
-        print(f"{PROG}: {error}", file=sys.stderr)
-        raise SystemExit(UNREACHABLE) from None
-    except KeyboardInterrupt:
-        print(f"\n{PROG}: interrupted", file=sys.stderr)
-        raise SystemExit(130) from None
-    except Exception as error:
-        # A bug in the suite must never pass for a contract violation (exit 1).
-        traceback.print_exc(file=sys.stderr)
-        print(f"{PROG}: internal error, not a verdict on the target: {error!r}", file=sys.stderr)
-        raise SystemExit(INTERNAL_ERROR) from None
+        print(f"{PROG}: {known[1]}", file=sys.stderr)
+        raise SystemExit(known[0]) from None
     if isinstance(progress, TerminalProgress):
         progress.clear()
-    report = from_outcome(outcome)
-    print(console(report, config.report))
+    raise SystemExit(finish(outcome, config))
+
+
+def finish(outcome: Outcome, config: Config) -> int:
+    """Print the summary, write every file asked for; the exit status. Runs to the end
+    even when interrupted again: what was found must not be lost."""
+    with ignoring_interrupts():
+        report = from_outcome(outcome)
+        print(console(report, config.report), flush=True)
+        if outcome.diagnosis is not None:
+            print(f"{PROG}: could not judge the backend: {outcome.diagnosis}", file=sys.stderr)
+        if outcome.interrupted is not None:
+            print(
+                f"{PROG}: interrupted ({outcome.interrupted}) after {outcome.duration:.0f} s; "
+                "what ran until then is reported",
+                file=sys.stderr,
+            )
+        try:
+            write(report, config.junit_xml, config.report)
+            if config.save_cases is not None:
+                found = [*outcome.results, *outcome.warnings]
+                print(saved_text(found, outcome.target, outcome.keys, config.save_cases))
+        except Exception as error:
+            known = exits.for_error(error)
+            if known is None:
+                raise
+            print(f"{PROG}: {known[1]}", file=sys.stderr)
+            return known[0]
+    return exits.status(outcome)
+
+
+@contextmanager
+def ignoring_interrupts() -> Iterator[None]:
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        write(report, config.junit_xml, config.report)
-        if config.save_cases is not None:
-            print(saved_text(outcome, config.save_cases))
-    except OSError as error:
-        print(f"{PROG}: error: cannot write {error.filename}: {error.strerror}", file=sys.stderr)
-        raise SystemExit(USAGE) from None
-    except CaseError as error:
-        print(f"{PROG}: error: cannot save cases: {error}", file=sys.stderr)
-        raise SystemExit(USAGE) from None
-    raise SystemExit(OK if outcome.ok else VIOLATIONS)
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 if __name__ == "__main__":

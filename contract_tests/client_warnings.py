@@ -11,8 +11,8 @@ from __future__ import annotations
 from contacts_core.media import parse as parse_media
 from contract_tests.checks import Call, Check, register
 from contract_tests.contract import JSON
+from contract_tests.model import ADMIN, TOKEN
 from contract_tests.oracle import shown
-from contract_tests.strategies import ADMIN, TOKEN
 
 WARNINGS: list[Check] = []
 

@@ -1,65 +1,36 @@
-"""What judged calls found: how often each check and warning ran, the statuses seen, the
-ids given, and every distinct failure and warning.
+"""What judged calls found: how often each check and warning ran and failed, the statuses
+seen, and every distinct failure and warning.
 
-The suite's runner feeds it every call it sends; anything else that judges calls (a
+The suite's engine feeds it every call it sends; anything else that judges calls (a
 validating proxy, say) can feed it its own, one call at a time, and get the same results
 and report (see `report.from_findings`):
 
-    findings = Findings(contract(), max_ids=100_000)
+    findings = Findings(contract(), Scope(required=None, not_judged="live traffic"))
     findings.record(call, "live traffic")   # run every check and warning, keep what failed
     results, warnings = findings.results(), findings.warning_results()
+
+Every failing call is counted; of the failures, the distinct ones are kept (a message,
+and the kind of request and credential that met it), the smallest request first.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
-from contract_tests.checks import CHECKS, Call, Check, evaluate
+from contract_tests.checks import CHECKS, Call, Check, RunLevel, Scope, evaluate
 from contract_tests.client_warnings import WARNINGS
 from contract_tests.contract import Contract
-from contract_tests.http import Request, Response
-from contract_tests.oracle import shown
-from contract_tests.strategies import Credential
+from contract_tests.model import FAILED, NOT_RUN, PASSED, WARNED, Failure
 
-PASSED, FAILED, NOT_RUN, WARNED = "passed", "failed", "not run", "warned"
+__all__ = ["MAX_DISTINCT", "Findings", "Result", "Scope", "failure_from"]
 
 # Distinct failures kept per check or warning; beyond, they are counted, not kept, so
 # that a long-running judge (a proxy) stays bounded.
 MAX_DISTINCT = 500
-
-
-@dataclass
-class Failure:
-    """One way a check failed (or a warning was raised): the request (minimal when
-    Hypothesis shrank it) and the answer."""
-
-    check: str
-    message: str
-    request: Request | None
-    response: Response | None
-    label: str
-    credential: str
-    phase: str
-    minimal: bool
-    flaky: bool = False
-    cut_short: bool = False
-    """The time budget ran out before Hypothesis could shrink it."""
-    sent_with: Credential | None = None
-    """The credential sent, by kind (`label` says it for people): to keep it as a case."""
-
-    @property
-    def size(self) -> int:
-        return len(self.request.body) if self.request is not None else 0
-
-    @property
-    def kind(self) -> tuple[str, str, str]:
-        """What makes two failures of one check distinct: the message, and the kind of
-        request and credential that met it. (Two warnings differ by their message.)"""
-        return (self.message, self.label, self.credential)
+WHOLE_RUN = "the whole run"
 
 
 def failure_from(call: Call, check: str, message: str, phase: str, minimal: bool) -> Failure:
@@ -97,15 +68,15 @@ class Result:
 
 
 @dataclass
-class _Tally:
+class _Kept:
+    """The distinct failures of one check (or warning) kept, bounded."""
+
     by_message: bool = False
     """Tell failures apart by their message alone (warnings), not by their requests too."""
-    calls: int = 0
     distinct: dict[tuple[str, str, str], Failure] = field(default_factory=dict)
     complete: bool = True
 
     def add(self, failure: Failure) -> None:
-        self.calls += 1
         kind = (failure.message, "", "") if self.by_message else failure.kind
         known = self.distinct.get(kind)
         if known is None:
@@ -123,26 +94,28 @@ class _Tally:
 class Findings:
     """Everything the judged calls showed. Thread-safe."""
 
-    def __init__(self, contract: Contract, max_ids: int | None = None) -> None:
+    def __init__(self, contract: Contract, scope: Scope | None = None) -> None:
         self.contract = contract
+        self.scope = scope or Scope()
         self.runs: Counter[str] = Counter()
+        self.failed: Counter[str] = Counter()
+        """Calls that failed each check or raised each warning."""
         self.statuses: Counter[int] = Counter()
         self.phases: Counter[str] = Counter()
-        self._failures: dict[str, _Tally] = {}
-        self._warnings: dict[str, _Tally] = {}
-        # The ids seen, oldest first; beyond max_ids (a long-lived judge, a proxy's) the
-        # oldest are forgotten.
-        self._ids: OrderedDict[Any, None] = OrderedDict()
-        self._max_ids = max_ids
+        self._kept: dict[str, _Kept] = {}
+        self._warnings: dict[str, _Kept] = {}
+        self._run_level: dict[str, RunLevel] = {
+            c.name: c.run_level(self.scope) for c in CHECKS if c.run_level is not None
+        }
         self._lock = threading.Lock()
 
     # --- feeding it ---------------------------------------------------------------------
 
     def judge(self, call: Call, phase: str) -> list[Failure]:
-        """Run every check and warning on one call; count what ran, keep the warnings and
-        the run-level failures (an id given twice). The per-call checks that failed are
-        returned, not kept: `add` keeps one (the runner keeps Hypothesis' shrunk failures
-        instead), `record` keeps them all."""
+        """Run every check and warning on one call and count what ran and failed; keep the
+        warnings and the run-level failures (an id given twice). The per-call failures
+        are returned, not kept: `add` keeps the ones to show (a generated phase keeps
+        Hypothesis' shrunk failures instead), `record` keeps them all."""
         return self._judge(call, phase)[0]
 
     def record(self, call: Call, phase: str) -> list[Failure]:
@@ -156,121 +129,99 @@ class Findings:
     def _judge(self, call: Call, phase: str) -> tuple[list[Failure], list[Failure]]:
         applied, failed = evaluate(call)
         checked, raised = evaluate(call, WARNINGS)
+        failures = [failure_from(call, c.name, text, phase, minimal=False) for c, text in failed]
         run_level: list[Failure] = []
         with self._lock:
             self.phases[phase] += 1
             self.runs.update(c.name for c in applied + checked)
+            self.failed.update(c.name for c, _ in failed + raised)
             for warning, message in raised:
-                self._warnings.setdefault(warning.name, _Tally(by_message=True)).add(
+                self._warnings.setdefault(warning.name, _Kept(by_message=True)).add(
                     failure_from(call, warning.name, message, phase, minimal=False)
                 )
             if not call.outside_contract:
                 self.statuses[call.response.status] += 1
-                if call.created:
-                    run_level = self._remember_ids(call, phase)
-        failures = [failure_from(call, c.name, text, phase, minimal=False) for c, text in failed]
+            for name, rule in self._run_level.items():
+                messages = rule.observe(call)
+                if messages is None:
+                    continue
+                self.runs[name] += 1
+                for message in messages:
+                    failure = failure_from(call, name, message, phase, minimal=False)
+                    self.failed[name] += 1
+                    self._keep(name).add(failure)
+                    run_level.append(failure)
         return failures, run_level
 
     def add(self, failure: Failure) -> None:
+        """Keep a failure to show (already counted when its call was judged)."""
         with self._lock:
-            self._tally(self._failures, failure.check).add(failure)
+            self._keep(failure.check).add(failure)
 
-    def unanswered(self, phase: str) -> None:
-        """A request that got no response at all (its failure is added by the caller)."""
+    def unanswered(self, failure: Failure, phase: str) -> None:
+        """A request that got no response at all: a failure of not_a_server_error."""
         with self._lock:
             self.phases[phase] += 1
-            self.runs["not_a_server_error"] += 1
+            self.runs[failure.check] += 1
+            self.failed[failure.check] += 1
+            self._keep(failure.check).add(failure)
 
-    def _tally(self, tallies: dict[str, _Tally], name: str) -> _Tally:
-        return tallies.setdefault(name, _Tally())
-
-    def _remember_ids(self, call: Call, phase: str) -> list[Failure]:
-        """Remember the created contact's ids; the failures of those given before (kept)."""
-        found: list[Failure] = []
-        body = call.json()
-        if not isinstance(body, dict):
-            return found
-        for name in self.contract.id_fields:
-            value = body.get(name)
-            try:
-                key = (name, value if not isinstance(value, list | dict) else repr(value))
-                hash(key)
-            except TypeError:
-                continue
-            self.runs["unique_ids"] += 1
-            if key not in self._ids:
-                self._ids[key] = None
-                if self._max_ids is not None and len(self._ids) > self._max_ids:
-                    self._ids.popitem(last=False)
-                continue
-            message = f"{shown(name)} {shown(value)} was given to two contacts"
-            failure = failure_from(call, "unique_ids", message, phase, minimal=False)
-            self._tally(self._failures, "unique_ids").add(failure)
-            found.append(failure)
-        return found
+    def _keep(self, name: str) -> _Kept:
+        return self._kept.setdefault(name, _Kept())
 
     # --- reading it ---------------------------------------------------------------------
 
-    def results(
-        self, options: Mapping[str, str | None] | None = None, required: tuple[int, ...] = ()
-    ) -> list[Result]:
+    def results(self, options: Mapping[str, str | None] | None = None) -> list[Result]:
         """Every check's result. `options`: the options given (a check that needs one
-        missing is not run); `required`: the status codes status_code_coverage wants seen."""
+        missing is not run)."""
         given = options or {}
         with self._lock:
-            self.runs["status_code_coverage"] = sum(self.statuses.values())
             results = []
             for check in CHECKS:
-                tally = self._failures.get(check.name, _Tally())
-                if check.name == "status_code_coverage":
-                    tally = self._coverage(required)
                 lacking = [o for o in check.needs if not given.get(o)]
                 if lacking:
                     flags = ", ".join("--" + o.replace("_", "-") for o in lacking)
                     results.append(Result(check, NOT_RUN, 0, note=f"needs {flags}"))
+                elif check.run_level is not None:
+                    results.append(self._run_level_result(check))
                 else:
-                    results.append(self._result(check, FAILED, tally))
+                    results.append(self._result(check, FAILED, self._kept.get(check.name)))
             return results
 
     def warning_results(self) -> list[Result]:
         """Every warning's result: WARNED when a call raised it."""
         with self._lock:
-            return [self._result(w, WARNED, self._warnings.get(w.name, _Tally())) for w in WARNINGS]
+            return [self._result(w, WARNED, self._warnings.get(w.name)) for w in WARNINGS]
 
-    def _coverage(self, required: tuple[int, ...]) -> _Tally:
-        tally = _Tally()
-        missing = [code for code in required if not self.statuses[code]]
-        if missing:
-            never = ", ".join(str(code) for code in missing)
-            tally.add(
-                Failure(
-                    "status_code_coverage",
-                    f"never observed: {never}",
-                    None,
-                    None,
-                    "",
-                    "",
-                    "the whole run",
-                    minimal=False,
-                )
-            )
-        return tally
+    def _run_level_result(self, check: Check) -> Result:
+        messages = self._run_level[check.name].verdict()
+        if messages is None:
+            return Result(check, NOT_RUN, 0, note=self.scope.not_judged)
+        held = self._kept.get(check.name) or _Kept()
+        kept = _Kept(
+            distinct=dict(held.distinct), complete=held.complete
+        )  # reading changes nothing
+        for message in messages:
+            kept.add(Failure(check.name, message, None, None, "", "", WHOLE_RUN, minimal=False))
+        return self._result(check, FAILED, kept, extra=len(messages))
 
-    def _result(self, check: Check, failing: str, tally: _Tally) -> Result:
+    def _result(self, check: Check, failing: str, kept: _Kept | None, extra: int = 0) -> Result:
         """`failing` (FAILED, WARNED) when a call failed the rule, else PASSED, or NOT_RUN
         when no call it applies to was judged."""
         runs = self.runs[check.name]
-        if not tally.calls:
+        calls = self.failed[check.name] + extra
+        if not calls:
             if runs == 0:
                 return Result(check, NOT_RUN, 0, note="no request it applies to was sent")
             return Result(check, PASSED, runs)
+        kept = kept or _Kept()
         return Result(
             check,
             failing,
-            max(runs, tally.calls),
-            tally.sorted(),
-            calls=tally.calls,
-            complete=tally.complete,
+            max(runs, calls),
+            kept.sorted(),
+            calls=calls,
+            complete=kept.complete,
         )
 
     def sent(self) -> int:

@@ -13,11 +13,11 @@ import json
 from typing import Any
 
 from contract_tests.contract import JSON, Contract
-from contract_tests.strategies import (
+from contract_tests.model import Payload
+from contract_tests.payloads import (
     MALFORMED,
     TYPED_TEXT,
     WRONG_CONTENT_TYPES,
-    Payload,
     as_json,
     javascript_literal,
     json_type,

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from dataclasses import dataclass
 from typing import Any
 
 from contract_tests.contract import JSON, Contract
-from contract_tests.strategies import Payload
+from contract_tests.model import Payload, Verdict
 
 
 class _Duplicate(ValueError):
@@ -38,9 +37,6 @@ def _has_surrogate(value: Any) -> bool:
     if isinstance(value, list):
         return any(_has_surrogate(v) for v in value)
     return False
-
-
-NOTHING = object()
 
 
 def _escape(char: str) -> str:
@@ -76,20 +72,6 @@ def shown_apart(a: Any, b: Any) -> tuple[str, str]:
     if unicodedata.normalize("NFKC", first) == unicodedata.normalize("NFKC", second):
         return shown(a, ascii_only=True), shown(b, ascii_only=True)
     return first, second
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """`valid`: True when the spec accepts the body, False when it rejects it, None when
-    the spec leaves it open (then only conformance is checked). `expected`: the statuses
-    a rejection may use. `body`: the parsed JSON, or NOTHING. `fields`: the contract's
-    fields an invalid body gets wrong (missing, or a value their schema refuses)."""
-
-    valid: bool | None
-    expected: frozenset[int]
-    reason: str
-    body: Any = NOTHING
-    fields: frozenset[str] = frozenset()
 
 
 def judge(payload: Payload, contract: Contract) -> Verdict:

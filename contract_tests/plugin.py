@@ -45,10 +45,10 @@ from contract_tests.config import ENV_PREFIX, OPTIONS
 if TYPE_CHECKING:
     from contacts_core.cases import Case
     from contract_tests.config import Config
-    from contract_tests.findings import Failure
+    from contract_tests.engine import Engine
+    from contract_tests.model import Failure, Keys
+    from contract_tests.outcome import Outcome
     from contract_tests.report import Report
-    from contract_tests.runner import Outcome, Runner
-    from contract_tests.strategies import Keys
 
 OUTCOME: pytest.StashKey[Outcome] = pytest.StashKey()
 REPORT: pytest.StashKey[Report] = pytest.StashKey()
@@ -185,28 +185,39 @@ def _settings(config: pytest.Config) -> Config:
 def contract_outcome(request: pytest.FixtureRequest) -> Outcome:
     """The suite, run once per session against --base-url (or the embedded mock)."""
     from contacts_core.cases import CaseError
+    from contract_tests import exits
+    from contract_tests.cases import saved_text
     from contract_tests.client_warnings import ContractWarning
+    from contract_tests.engine import run
     from contract_tests.http import TargetLost, TargetUnreachable
     from contract_tests.report import from_outcome, write
-    from contract_tests.runner import run, saved_text
 
     config = request.config
     settings = _settings(config)
     try:
         outcome = run(settings)
-    except CaseError as error:
-        pytest.exit(f"contacts-contract: error: {error}", returncode=2)
-    except (TargetUnreachable, TargetLost) as error:
-        pytest.exit(f"contacts-contract: {error}", returncode=3)
+    except (CaseError, TargetUnreachable, TargetLost) as error:
+        status, line = exits.for_error(error) or (exits.INTERNAL_ERROR, str(error))
+        pytest.exit(f"contacts-contract: {line}", returncode=status)
     if settings.save_cases is not None:
+        found = [*outcome.results, *outcome.warnings]
         try:
-            config.stash[SAVED] = saved_text(outcome, settings.save_cases)
+            config.stash[SAVED] = saved_text(
+                found, outcome.target, outcome.keys, settings.save_cases
+            )
         except (CaseError, OSError) as error:
             pytest.exit(f"contacts-contract: error: cannot save cases: {error}", returncode=2)
     report = from_outcome(outcome)
     config.stash[OUTCOME] = outcome
     config.stash[REPORT] = report
     write(report, None, settings.report)
+    if outcome.interrupted is not None:
+        raise KeyboardInterrupt  # what was found is written; pytest now stops as asked
+    if outcome.diagnosis is not None:
+        pytest.exit(
+            f"contacts-contract: could not judge the backend: {outcome.diagnosis}",
+            returncode=exits.NOT_JUDGED,
+        )
     record = _suite_property(request)
     for group in report.raised:
         message = f"{group.name}: {group.examples[0].message} ({group.counted('warning')})"
@@ -309,7 +320,7 @@ class CaseItem(pytest.Item):
             # Reported at the case's file and line, as pytest does for skip marks.
             raise pytest.skip.Exception(str(reason), _use_item_location=True) from None
         try:
-            failures = sender.runner.check(probe, CASES_PHASE)
+            failures = sender.engine.check(probe, CASES_PHASE)
         except TargetLost as error:
             pytest.exit(f"contacts-contract: {error}", returncode=3)
         if failures:
@@ -320,8 +331,8 @@ class CaseItem(pytest.Item):
             from contract_tests.report import case_text, key_secrets
 
             sender = case_target(self.config)
-            secrets = key_secrets(sender.keys, sender.runner.config.show_token)
-            insecure = sender.runner.config.insecure
+            secrets = key_secrets(sender.keys, sender.engine.config.show_token)
+            insecure = sender.engine.config.insecure
             path, line, _ = self.location
             where = f"{path}:{(line or 0) + 1}"
             return case_text(where, excinfo.value.failures, secrets, insecure)
@@ -337,20 +348,20 @@ class CaseTarget:
     --base-url (or a fresh embedded mock), its keys and one client."""
 
     keys: Keys
-    runner: Runner
+    engine: Engine
 
     def __init__(self, config: pytest.Config) -> None:
+        from contract_tests.engine import Engine, target
         from contract_tests.http import TargetUnreachable
-        from contract_tests.runner import Runner, target
 
         settings = _settings(config)
         self._stack = ExitStack()
         config.add_cleanup(self._stack.close)
         base_url, self.keys = self._stack.enter_context(target(settings))
-        self.runner = Runner(settings, base_url, self.keys)
-        self._stack.callback(self.runner.client.close)
+        self.engine = Engine(settings, base_url, self.keys)
+        self._stack.callback(self.engine.client.close)
         try:
-            self.runner.client.probe(base_url + self.runner.contract.path)
+            self.engine.client.probe(base_url + self.engine.contract.path)
         except TargetUnreachable as error:
             pytest.exit(f"contacts-contract: {error}", returncode=3)
 

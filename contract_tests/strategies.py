@@ -5,7 +5,7 @@ lengths at the spec's limits, and the text real users type and backends mangle
 (`TYPED_TEXT`). Invalid requests: one defect each (a missing or blank required field, a
 wrong type, null, an overlong string, a bad email, an unknown property, JSON that is not
 an object, malformed JSON, a wrong content type). Credentials: the ways a request can
-fail authentication, keys that resemble a valid key among them (`look_alikes`).
+fail authentication, keys that resemble a valid key among them.
 
 Every strategy is built from the spec's fields and limits; none names a field. Whether
 a generated request is valid is decided later, by the spec's schema (see `oracle`), never
@@ -15,140 +15,38 @@ by which strategy made it.
 from __future__ import annotations
 
 import copy
-import json
 import string
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
-from urllib.parse import urlencode
 
 from hypothesis import strategies as st
 
-from contacts_core import tokens
 from contacts_core.spec import load_spec
-from contacts_core.tokens import LookAlike, look_alikes
 from contract_tests.contract import JSON, Contract, Field
-
-
-@dataclass(frozen=True)
-class Credential:
-    """What goes in the Authorization header (None: no header), and what it stands for.
-    `variant`: for a look-alike, the kind of the key it resembles and how it differs
-    (`token/last-dropped`), so that a case can name it."""
-
-    kind: str
-    header: str | None
-    label: str
-    variant: str = ""
-
-
-@dataclass(frozen=True)
-class Payload:
-    """A request body as sent: raw bytes, a content type (None: no header), what it is."""
-
-    body: bytes
-    content_type: str | None
-    label: str
-
-
-@dataclass(frozen=True)
-class Probe:
-    """One request to send: a payload with a credential, to the spec's path (or another)."""
-
-    payload: Payload
-    credential: Credential
-    path: str | None = None
-
-
-@dataclass(frozen=True)
-class Keys:
-    """The keys given: --token, --admin-token, --non-staff-token."""
-
-    token: str
-    admin: str | None = None
-    non_staff: str | None = None
-
-    def by_kind(self) -> dict[str, str]:
-        """The keys given, by the credential kind they stand for."""
-        kinds = ((TOKEN, self.token), (ADMIN, self.admin), (NON_STAFF, self.non_staff))
-        return {kind: key for kind, key in kinds if key}
-
-
-# Credential kinds. The allowed ones carry a key given on the command line.
-TOKEN, ADMIN, NON_STAFF = "token", "admin", "non-staff"
-# The ways to fail authentication are named as in the case format, so that a failure's
-# credential is kept in a case as it is (a look-alike, with its variant).
-NO_HEADER, OTHER_SCHEME, NO_KEY, UNKNOWN_KEY, SPACES, LOOK_ALIKE = (
-    tokens.NONE,
-    tokens.BEARER,
-    tokens.NO_KEY,
-    tokens.UNKNOWN_KEY,
-    tokens.KEY_WITH_SPACES,
-    tokens.LOOK_ALIKE,
+from contract_tests.model import (
+    NO_HEADER,
+    NO_KEY,
+    OTHER_SCHEME,
+    SPACES,
+    UNKNOWN_KEY,
+    Credential,
+    Payload,
+    credential,
 )
-UNAUTHENTICATED = (NO_HEADER, OTHER_SCHEME, NO_KEY, UNKNOWN_KEY, SPACES, LOOK_ALIKE)
-SCHEME = "Token"
-# The key sent as "a key that belongs to no account" in fixed requests.
-MADE_UP_KEY = "unknown-key"
-
-
-def credential(kind: str, key: str | None = None) -> Credential:
-    """The credential of a kind; `key` is the key to send (the real one, or a made-up one)."""
-    match kind:
-        case "token" | "admin" | "non-staff":
-            return Credential(kind, f"{SCHEME} {key}", f"{kind} key")
-        case tokens.NONE:
-            return Credential(kind, None, "no Authorization header")
-        case tokens.BEARER:
-            return Credential(kind, f"Bearer {key}", "the key with the Bearer scheme")
-        case tokens.NO_KEY:
-            return Credential(kind, SCHEME, f'"{SCHEME}" with no key')
-        case tokens.UNKNOWN_KEY:
-            return Credential(kind, f"{SCHEME} {key}", "a key that belongs to no account")
-        case tokens.KEY_WITH_SPACES:
-            return Credential(kind, f"{SCHEME} {key} {key}", "a key with a space in it")
-    raise ValueError(f"unknown credential kind {kind!r}")
-
-
-def credential_for(kind: str, keys: Keys) -> Credential | None:
-    """The credential of a kind with the keys given (not a look-alike: see
-    `look_alike_for`); None when it needs a key not given.
-
-    Bad credentials are built on made-up keys, and another scheme on --token's key.
-    """
-    given = {TOKEN: keys.token, ADMIN: keys.admin, NON_STAFF: keys.non_staff}
-    if kind in given:
-        key = given[kind]
-        return credential(kind, key) if key else None
-    return credential(kind, keys.token if kind == OTHER_SCHEME else MADE_UP_KEY)
-
-
-def look_alike_credentials(keys: dict[str, str], known: frozenset[str]) -> list[Credential]:
-    """Look-alikes of every key given (credential kind -> key), none of them a known key."""
-    return [
-        _look_alike(kind, alike)
-        for kind, key in keys.items()
-        for alike in look_alikes(key)
-        if alike.key not in known
-    ]
-
-
-def look_alike_for(variant: str, keys: Keys) -> Credential | None:
-    """The look-alike a variant names (`token/last-dropped`) with the keys given; None when
-    its key was not given, or has no such look-alike (too short), or it is a known key."""
-    kind, _, how = variant.partition("/")
-    given = keys.by_kind()
-    key = given.get(kind)
-    alike = next((a for a in look_alikes(key) if a.kind == how), None) if key else None
-    if alike is None or alike.key in given.values():
-        return None
-    return _look_alike(kind, alike)
-
-
-def _look_alike(kind: str, alike: LookAlike) -> Credential:
-    label = f"the {kind} key {alike.description}"
-    return Credential(LOOK_ALIKE, f"{SCHEME} {alike.key}", label, f"{kind}/{alike.kind}")
+from contract_tests.payloads import (
+    MALFORMED,
+    TYPED_TEXT,
+    WRONG_CONTENT_TYPES,
+    as_json,
+    json_type,
+    long_email,
+    malformed,
+    repeat,
+    with_field,
+    without_field,
+    wrong_content_type,
+)
 
 
 def unauthenticated(
@@ -193,12 +91,6 @@ _CHARS = st.one_of(st.sampled_from(_PRINTABLE), _ANY, st.sampled_from(" \t\n\r\u
 _PADS = ("", " ", "  ", "\t", "\n", " \r\n")
 
 
-def repeat(unit: str, length: int) -> str:
-    """A string of exactly `length` characters: cheap to generate at any size, and it
-    shrinks to a short unit."""
-    return (unit * (length // len(unit) + 1))[:length]
-
-
 def _lengths(low: int, high: int) -> st.SearchStrategy[int]:
     """Lengths between low and high, often exactly at the limits.
 
@@ -208,59 +100,6 @@ def _lengths(low: int, high: int) -> st.SearchStrategy[int]:
     return st.one_of(st.integers(low, high), st.sampled_from(sorted({high, max(low, high - 1)})))
 
 
-# What real users type, and what backends quietly normalize, escape, strip or reformat:
-# the echo check then sees any change. One tuple per family, each sample valid text.
-TYPED_TEXT: dict[str, tuple[str, ...]] = {
-    # The same letters composed and decomposed: NFC and NFD differ, and so does a
-    # singleton such as the Angstrom sign, which NFC replaces.
-    "normalization forms": (
-        "Zoe\u0308",
-        "Jose\u0301 Mari\u0301a",
-        "A\u030angstro\u0308m",
-        "\u1112\u1161\u11ab\u1100\u1173\u11af",
-        "Zoë",
-        "\u212b",
-        "ﬁnance",
-    ),
-    "combining marks": ("a\u0300\u0301\u0302", "Z\u0351\u0352a\u0353l\u0354go", "q\u0323\u0307"),
-    "outside the BMP": (
-        "🎉",
-        "\U0001d49c\U0001d4b7\U0001d4b8",
-        "𠜎𠜱",
-        "👨\u200d👩\u200d👧",
-        "🇫🇷",
-        "x🎉y",
-    ),
-    "bidi controls": (
-        "\u202eevil\u202c.txt",
-        "\u200f\u05e9\u05dc\u05d5\u05dd\u200f",
-        "مرحبا بالعالم",
-        "\u2066isolated\u2069",
-        "left\u200e",
-    ),
-    "zero-width": ("a\u200bb", "zero\u200cwidth", "join\u200dme", "word\u2060joiner", "x\ufeffbom"),
-    "markup": ("<script>alert(1)</script>", "Tom & Jerry", "&amp; &lt;", "<b>bold</b>", '"quoted"'),
-    "sql": (
-        "O'Neil",
-        "' OR '1'='1",
-        "Robert'); DROP TABLE contacts;--",
-        "100%_done",
-        "back\\slash",
-    ),
-    "line breaks": ("a\r\nb", "a\rb", "a\nb", "a\u2028b", "a\u2029b", "a\x85b", "a\x0bb\x0cc"),
-    "numbers kept as text": (
-        "007",
-        "0042",
-        "1,000",
-        "1.000,50",
-        "+44 (0)20 7946 0958",
-        "1e3",
-        "0x1F",
-        "٠١٢٣",
-        "\uff11\uff12\uff13",
-        "-0",
-    ),
-}
 _TYPED = tuple(sample for samples in TYPED_TEXT.values() for sample in samples)
 
 
@@ -301,20 +140,6 @@ def emails(high: int) -> st.SearchStrategy[str]:
     return st.one_of(address, _lengths(24, high).map(long_email))
 
 
-def long_email(length: int) -> str:
-    """A plain address of exactly `length` characters: a short local part and a long host
-    name of 63-character labels, so that no validator's part limits are passed."""
-    local, tld = "John.Doe", "example"
-    room = length - len(local) - 1 - len(tld)
-    labels = []
-    while room > 1:
-        size = min(63, room - 1)
-        labels.append(repeat("a", size))
-        room -= size + 1
-    host = ".".join([*labels, tld])
-    return repeat("x", room) + local + "@" + host if room > 0 else f"{local}@{host}"
-
-
 def field_values(field: Field) -> st.SearchStrategy[str]:
     """Values the field's schema accepts."""
     values = strings(field.min_length, field.max_length)
@@ -347,31 +172,11 @@ def valid_objects(contract: Contract) -> st.SearchStrategy[dict[str, Any]]:
     ).map(_present)
 
 
-def as_json(body: Any, ascii_only: bool = False) -> bytes:
-    return json.dumps(body, ensure_ascii=ascii_only).encode("utf-8")
-
-
 def valid_payloads(contract: Contract) -> st.SearchStrategy[Payload]:
     return valid_objects(contract).map(lambda b: Payload(as_json(b), JSON, "a valid body"))
 
 
 # --- invalid requests ------------------------------------------------------------------
-
-
-def json_type(value: Any) -> str:
-    """The JSON name of a value's type."""
-    if value is None:
-        return "null"
-    names = {bool: "boolean", int: "number", float: "number", str: "string", list: "array"}
-    return names.get(type(value), "object")
-
-
-def with_field(body: dict[str, Any], name: str, value: Any) -> dict[str, Any]:
-    return {**body, name: value}
-
-
-def without_field(body: dict[str, Any], name: str) -> dict[str, Any]:
-    return {k: v for k, v in body.items() if k != name}
 
 
 def _mutate(
@@ -430,60 +235,6 @@ def _unknown_names(contract: Contract) -> st.SearchStrategy[str]:
     return st.one_of(st.sampled_from(typos), st.text(min_size=1, max_size=20)).filter(
         lambda n: n not in contract.fields
     )
-
-
-def javascript_literal(body: dict[str, Any]) -> bytes:
-    """The vendor document's mistake: an object literal with unquoted keys."""
-    return ("{" + ", ".join(f"{k}: {json.dumps(v)}" for k, v in body.items()) + "}").encode()
-
-
-def malformed(body: dict[str, Any], how: str, cut: int) -> bytes:
-    text = as_json(body)
-    match how:
-        case "truncated":
-            return text[: 1 + cut % (len(text) - 1)]
-        case "javascript":
-            return javascript_literal(body)
-        case "single quotes":
-            return text.replace(b'"', b"'")
-        case "trailing comma":
-            return text[:-1] + b",}"
-        case "NaN":
-            return text[:-1] + b', "x": NaN}'
-        case "not UTF-8":
-            return text[:-1] + b', "x": "\xff\xfe"}'
-        case "comment":
-            return b"// contact\n" + text
-        case "empty":
-            return b""
-    return b" \n"
-
-
-MALFORMED = (
-    "truncated",
-    "javascript",
-    "single quotes",
-    "trailing comma",
-    "NaN",
-    "not UTF-8",
-    "comment",
-    "empty",
-    "whitespace",
-)
-WRONG_CONTENT_TYPES = (
-    "text/plain",
-    "application/x-www-form-urlencoded",
-    "multipart/form-data; boundary=x",
-    "application/xml",
-    None,
-)
-
-
-def wrong_content_type(body: dict[str, Any], content_type: str | None) -> Payload:
-    raw = as_json(body)
-    if content_type == "application/x-www-form-urlencoded":
-        raw = urlencode(body).encode()  # what an HTML form would send
-    return Payload(raw, content_type, f"content type {content_type or '(none)'}")
 
 
 def invalid_payloads(contract: Contract) -> st.SearchStrategy[Payload]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from contract_tests.checks import CHECKS
+from contract_tests.model import FAILED, NOT_RUN
+from contract_tests.outcome import Outcome
 from contract_tests.plugin import QUIET
 from contract_tests.report import from_outcome, group_text
-from contract_tests.runner import FAILED, NOT_RUN, Outcome
 
 pytestmark = list(QUIET)
 
@@ -20,4 +21,4 @@ def test_contract(contract_outcome: Outcome, check: str) -> None:
     if result.state == FAILED:
         report = from_outcome(contract_outcome)
         group = next(g for g in report.failures if g.name == check)
-        pytest.fail(group_text(group, "failure", report.replay), pytrace=False)
+        pytest.fail(group_text(group, "failure", report.replay, report.exports), pytrace=False)

@@ -198,7 +198,7 @@ def _recording(path: Path | None) -> CaseLog | None:
     if path is None:
         return None
     try:
-        return CaseLog(path)
+        return CaseLog(path, log=logger)
     except OSError as error:
         raise ValueError(f"--record: cannot write {path}: {error.strerror}") from None
 

@@ -24,20 +24,23 @@ from contacts_core import tokens
 from contacts_core.asgi import Body
 from contacts_core.clock import rfc3339
 from contacts_core.tokens import TokenTable, credential_of
-from contract_tests import strategies as s
-from contract_tests.checks import Call
+from contract_tests import model
+from contract_tests.checks import Call, Scope
 from contract_tests.contract import Contract
-from contract_tests.findings import FAILED, NOT_RUN, Failure, Findings, Result
+from contract_tests.findings import Findings, Result
 from contract_tests.http import Request, Response
+from contract_tests.model import FAILED, NOT_RUN, Failure
 from contract_tests.oracle import judge
 
 PHASE = "live traffic"
 LABEL = "a live request"
 # The suite's key options, by the credential kind each stands for; the proxy takes every
 # key as --token KEY=ROLE instead.
-KIND_OF_OPTION = {"token": s.TOKEN, "admin_token": s.ADMIN, "non_staff_token": s.NON_STAFF}
-# Judged over a test run (which codes a run saw), not over traffic.
-RUN_LEVEL_ONLY = "status_code_coverage"
+KIND_OF_OPTION = {
+    "token": model.TOKEN,
+    "admin_token": model.ADMIN,
+    "non_staff_token": model.NON_STAFF,
+}
 # Request headers besides the credential and the content type that may change the
 # answer: a reproduction keeps them, so that a replay gets the same answer. Prefer picks
 # the mock's (and Prism's) simulated answers, Accept and Accept-Language the
@@ -56,7 +59,7 @@ class LiveCredential:
     a role (staff, admin, user), or a kind (none, bearer, no-key, key-with-spaces,
     masked for a key of unknown role). Never the key."""
 
-    credential: s.Credential
+    credential: model.Credential
     name: str
 
     @property
@@ -77,7 +80,9 @@ class Keys:
     def kind_of(self, role: str) -> str:
         """The suite's credential kind for a role: the main key, the admin key, or a key
         without the permission."""
-        return s.NON_STAFF if role not in self.roles else s.ADMIN if role == s.ADMIN else s.TOKEN
+        if role not in self.roles:
+            return model.NON_STAFF
+        return model.ADMIN if role == model.ADMIN else model.TOKEN
 
     def options(self) -> dict[str, str | None]:
         """The suite's key options as the roles given stand for them, for
@@ -103,20 +108,20 @@ class Keys:
         scheme = parts[0] if name not in (tokens.NONE, tokens.BEARER) else ""
         match name:
             case tokens.NONE:
-                return _live(s.NO_HEADER, None, "no Authorization header", name)
+                return _live(model.NO_HEADER, None, "no Authorization header", name)
             case tokens.BEARER:
                 # Nothing of it is repeated: a header without a scheme may be a bare key.
-                return _live(s.OTHER_SCHEME, MASK, "another scheme than Token", name)
+                return _live(model.OTHER_SCHEME, MASK, "another scheme than Token", name)
             case tokens.NO_KEY:
-                return _live(s.NO_KEY, scheme, f'"{scheme}" with no key', name)
+                return _live(model.NO_KEY, scheme, f'"{scheme}" with no key', name)
             case tokens.KEY_WITH_SPACES:
-                return _live(s.SPACES, f"{scheme} {MASK}", "a key with a space in it", name)
+                return _live(model.SPACES, f"{scheme} {MASK}", "a key with a space in it", name)
             case _ if name.startswith(tokens.LOOK_ALIKE + "/"):
                 resembled = self.table.resembled(parts[1])
                 assert resembled is not None  # credential_of named it after it
                 role, alike = resembled
                 label = f"the {role} key {alike.description}"
-                return _live(s.LOOK_ALIKE, f"{scheme} {MASK}", label, name)
+                return _live(model.LOOK_ALIKE, f"{scheme} {MASK}", label, name)
             case tokens.MASKED:
                 label = "a key of unknown role (not given with --token)"
                 return _live(UNKNOWN_ROLE, f"{scheme} {MASK}", label, name)
@@ -131,7 +136,7 @@ class Keys:
 
 
 def _live(kind: str, header: str | None, label: str, name: str) -> LiveCredential:
-    return LiveCredential(s.Credential(kind, header, label), name)
+    return LiveCredential(model.Credential(kind, header, label), name)
 
 
 @dataclass(frozen=True)
@@ -244,7 +249,9 @@ class Judge:
         self.base_url = base_url
         self.clock_skew = clock_skew
         self.keys = keys or Keys({}, contract)
-        self.recorder = Findings(contract, max_ids=max_ids)
+        # Which status codes a backend gives is judged over a test run, not live traffic.
+        not_judged = "judged over a test run, not live traffic: see the status codes seen below"
+        self.recorder = Findings(contract, Scope(None, not_judged, max_ids))
         self.violations: deque[Violation] = deque(maxlen=max_violations)
         self.exchanges = 0
         self.simulated = 0
@@ -255,7 +262,7 @@ class Judge:
 
     def exchange(self, request: LiveRequest, answer: LiveAnswer) -> list[Violation]:
         """Judge one answered exchange by every check; the violations it made."""
-        payload = s.Payload(request.body.data, request.content_type, LABEL)
+        payload = model.Payload(request.body.data, request.content_type, LABEL)
         call = Call(
             request=request.as_sent(self.base_url, self.contract.auth_header),
             response=answer.as_received(request.at),
@@ -273,7 +280,6 @@ class Judge:
 
     def unanswered(self, request: LiveRequest, reason: str) -> list[Violation]:
         """No answer from the upstream: a failure of not_a_server_error, as in the suite."""
-        self.recorder.unanswered(PHASE)
         failure = Failure(
             "not_a_server_error",
             f"no response: {reason}",
@@ -284,7 +290,7 @@ class Judge:
             PHASE,
             minimal=False,
         )
-        self.recorder.add(failure)
+        self.recorder.unanswered(failure, PHASE)
         return self._keep([failure], request, None, time.time())
 
     def simulation(self) -> None:
@@ -322,9 +328,6 @@ class Judge:
         return [self._live(r) for r in self.recorder.results(self.keys.options())]
 
     def _live(self, result: Result) -> Result:
-        if result.name == RUN_LEVEL_ONLY:
-            note = "judged over a test run, not live traffic: see the status codes seen below"
-            return Result(result.check, NOT_RUN, 0, note=note)
         lacking = [o for o in result.check.needs if not self.keys.options().get(o)]
         if result.state == NOT_RUN and lacking:
             needed = ", ".join(self.keys.needed(option) for option in lacking)

@@ -13,8 +13,7 @@ from contacts_core import cases, tokens
 from contacts_core.cases import Case, CaseError
 from contacts_core.tokens import KNOWN_ROLES, TokenTable
 from contract_tests import cases as suite_cases
-from contract_tests import fixed
-from contract_tests import strategies as s
+from contract_tests import fixed, model
 from contract_tests.contract import contract
 
 PATH = contract().path
@@ -152,7 +151,7 @@ def test_the_schema_lists_the_modules_sources_and_credentials() -> None:
 
 
 def test_every_credential_kind_of_the_suite_is_a_case_credential_and_back() -> None:
-    keys = s.Keys("k-staff", "k-admin", "k-user")
+    keys = model.Keys("k-staff", "k-admin", "k-user")
     for name in tokens.CREDENTIALS:
         if name == tokens.MASKED:
             with pytest.raises(suite_cases.MissingKey, match="put staff, admin, user for masked"):
@@ -160,9 +159,15 @@ def test_every_credential_kind_of_the_suite_is_a_case_credential_and_back() -> N
             continue
         probe = suite_cases.probe(case(credential=name), keys)
         assert suite_cases.credential_name(probe.credential) == name
-    made = [s.credential_for(kind, keys) for kind in s.UNAUTHENTICATED if kind != s.LOOK_ALIKE]
-    made += [s.credential_for(kind, keys) for kind in (s.TOKEN, s.ADMIN, s.NON_STAFF)]
-    made += s.look_alike_credentials(keys.by_kind(), frozenset(keys.by_kind().values()))
+    made = [
+        model.credential_for(kind, keys)
+        for kind in model.UNAUTHENTICATED
+        if kind != model.LOOK_ALIKE
+    ]
+    made += [
+        model.credential_for(kind, keys) for kind in (model.TOKEN, model.ADMIN, model.NON_STAFF)
+    ]
+    made += model.look_alike_credentials(keys.by_kind(), frozenset(keys.by_kind().values()))
     for credential in made:
         assert credential is not None
         name = suite_cases.credential_name(credential)
@@ -172,7 +177,7 @@ def test_every_credential_kind_of_the_suite_is_a_case_credential_and_back() -> N
 
 
 def test_look_alikes_are_named_by_role_and_change_and_refused_when_unknown(tmp_path: Path) -> None:
-    keys = s.Keys("Sekrit-staff-42", None, "Sekrit-user-42")
+    keys = model.Keys("Sekrit-staff-42", None, "Sekrit-user-42")
     sent = suite_cases.probe(case(credential="look-alike/user/last-dropped"), keys)
     assert sent.credential.header == "Token Sekrit-user-4"
     assert sent.credential.label == "the non-staff key with its last character dropped"
@@ -187,7 +192,7 @@ def test_look_alikes_are_named_by_role_and_change_and_refused_when_unknown(tmp_p
 
 
 def test_roles_are_sent_with_the_keys_given_and_skipped_without() -> None:
-    keys = s.Keys("k-staff", None, "k-user")
+    keys = model.Keys("k-staff", None, "k-user")
     sent = suite_cases.probe(case(credential="staff"), keys)
     assert sent.credential.header == "Token k-staff"
     assert suite_cases.probe(case(credential="user"), keys).credential.header == "Token k-user"

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from contract_tests.config import Config
+from contract_tests.engine import Engine
 from contract_tests.proxy.live import Keys
-from contract_tests.runner import Runner
 from tests.support.processes import MockProcess, running_mock
 from tests.support.proxying import (
     CONTRACT,
@@ -75,7 +75,7 @@ def test_a_generated_run_through_the_proxy_passes_byte_for_byte(mock_process: Mo
         config = Config(
             base_url=before.url, token=MOCK_KEYS.token, max_examples=10, seed=SEED, workers=1
         )
-        outcome = Runner(config, before.url, MOCK_KEYS).run()
+        outcome = Engine(config, before.url, MOCK_KEYS).run()
         violations = proxy.violations()
     assert outcome.ok, [(r.name, r.failures[0].message) for r in outcome.failed]
     assert violations["violations"] == []

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from contacts_core import cases
-from contract_tests.strategies import Keys
+from contract_tests.model import Keys
 from tests.support.processes import running_mock, running_proxy
 from tests.support.proxying import CONTRACT, fixed_probes, send, violation_names
 

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from contract_tests import strategies as s
+from contract_tests import model
 from mock_server import faults
 from tests.support.processes import running_compressing_mock, running_mock
 from tests.support.proxying import (
@@ -41,7 +41,7 @@ class Raw:
         return httpx.Response(self.status, headers=self.headers, content=self.body).json()
 
 
-def send_raw(client: httpx.Client, served: Served, probe: s.Probe, coding: str) -> Raw:
+def send_raw(client: httpx.Client, served: Served, probe: model.Probe, coding: str) -> Raw:
     """A probe as the suite sends it, asking for `coding`."""
     headers = {"Accept-Encoding": coding}
     if probe.credential.header is not None:

@@ -190,7 +190,7 @@ def test_contract_base_url_names_the_api_beside_a_frontends_base_url(
 # --- what the plugin costs a run that does not use it ---------------------------------------
 
 HEAVY = ("schemathesis", "hypothesis", "contacts_core.spec", "contacts_core.cases",
-         "contract_tests.runner", "mock_server", "jsonschema_rs", "openapi_spec_validator",
+         "contract_tests.engine", "mock_server", "jsonschema_rs", "openapi_spec_validator",
          "requests", "yaml")  # fmt: skip
 NOTHING_HEAVY = f"""
 import sys

@@ -9,14 +9,10 @@ from hypothesis import HealthCheck, find, settings
 
 from contacts_core.tokens import look_alikes
 from contract_tests.contract import contract
+from contract_tests.model import LOOK_ALIKE, look_alike_credentials
 from contract_tests.oracle import shown, shown_apart
-from contract_tests.strategies import (
-    LOOK_ALIKE,
-    TYPED_TEXT,
-    field_values,
-    look_alike_credentials,
-    strings,
-)
+from contract_tests.payloads import TYPED_TEXT
+from contract_tests.strategies import field_values, strings
 
 SEARCH = settings(
     max_examples=300, database=None, derandomize=True, suppress_health_check=list(HealthCheck)

@@ -11,23 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from contract_tests import cases
+from contract_tests import cases, phases
 from contract_tests.checks import CHECKS, by_name
 from contract_tests.client_warnings import WARNINGS
 from contract_tests.config import Config
-from contract_tests.runner import (
-    CASES,
-    FAILED,
-    FIXED,
-    NO_TIME_LEFT,
-    NOT_RUN,
-    OUT_OF_TIME,
-    PASSED,
-    Keys,
-    Outcome,
-    Runner,
-    saved_text,
-)
+from contract_tests.engine import Engine
+from contract_tests.model import FAILED, NOT_RUN, PASSED, Keys
+from contract_tests.outcome import CASES, FIXED, NO_TIME_LEFT, OUT_OF_TIME, Outcome
 from mock_server import faults
 from mock_server.embedded import EmbeddedMock
 from mock_server.settings import Settings
@@ -53,14 +43,19 @@ def run_against(mock: EmbeddedMock, max_examples: int) -> Outcome:
         seed=SEED,
     )
     keys = Keys("staff-token", mock.key("admin"), mock.key("user"))
-    return Runner(config, mock.url, keys).run()
+    return Engine(config, mock.url, keys).run()
+
+
+def saved_cases(outcome: Outcome, folder: Path) -> str:
+    found = [*outcome.results, *outcome.warnings]
+    return cases.saved_text(found, outcome.target, outcome.keys, folder)
 
 
 def replay(mock: EmbeddedMock, folder: Path) -> Outcome:
     """The cases of a folder alone (--cases-only): no fixed example, nothing generated."""
     config = Config(base_url=mock.url, token="staff-token", cases=(folder,), cases_only=True)
     loaded = tuple(cases.load(config.cases))
-    return Runner(config, mock.url, KEYS, cases=loaded).run()
+    return Engine(config, mock.url, KEYS, cases=loaded).run()
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +117,7 @@ def test_generated_phases_ran_their_budget(correct_outcome: Outcome) -> None:
 def test_checks_needing_keys_are_not_run_without_them() -> None:
     with EmbeddedMock() as mock:
         config = Config(base_url=mock.url, token="staff-token", max_examples=5, seed=SEED)
-        outcome = Runner(config, mock.url, Keys("staff-token")).run()
+        outcome = Engine(config, mock.url, Keys("staff-token")).run()
     not_run = {r.name: r.note for r in outcome.results if r.state == NOT_RUN}
     assert not_run == {
         "permission_enforced": "needs --non-staff-token",
@@ -140,7 +135,7 @@ def test_every_fault_is_caught_by_its_check_and_its_cases_replay(
     fault = faults.get(name)
     with EmbeddedMock(Settings(port=0, fault=name)) as mock:
         outcome = run_against(mock, FAULT_EXAMPLES)
-        saved = saved_text(outcome, tmp_path)
+        saved = saved_cases(outcome, tmp_path)
         replayed = replay(mock, tmp_path)
     # What the run found, kept as cases, fails again in the same way on the same backend,
     # by itself; the correct mock passes every case.
@@ -207,9 +202,9 @@ def test_input_dependent_fault_is_shrunk_to_a_minimal_request() -> None:
     # The valid-bodies phase alone, with room enough to meet such a message for sure.
     with EmbeddedMock(Settings(port=0, fault="500-on-long-message")) as mock:
         config = Config(base_url=mock.url, token="staff-token", max_examples=200, seed=SEED)
-        runner = Runner(config, mock.url, KEYS)
-        runner.explore(*next(p for p in runner.generated_phases() if p[0] == "valid bodies"))
-        outcome = runner.outcome(0.0)
+        engine = Engine(config, mock.url, KEYS)
+        engine.run_explored(next(p for p in phases.EXPLORED if p.name == "valid bodies"), 1)
+        outcome = engine.outcome(0.0)
     shrunk = [f for f in outcome.result("not_a_server_error").failures if f.minimal]
     assert shrunk, "no generated phase found the fault"
     assert shrunk[0].request is not None
@@ -224,7 +219,9 @@ def test_same_seed_replays_the_same_requests() -> None:
             outcome = run_against(mock, 10)
         return [f.request.body for f in outcome.result("echo").failures if f.request]
 
-    assert bodies() == bodies()
+    first = bodies()
+    assert first, "the run found nothing to compare"
+    assert first == bodies()
 
 
 def test_readme_lists_every_fault_check_and_warning() -> None:
@@ -241,9 +238,9 @@ def test_readme_lists_every_fault_check_and_warning() -> None:
 def test_fixed_examples_run_whole_even_when_the_budget_is_spent() -> None:
     with EmbeddedMock() as mock:
         config = Config(base_url=mock.url, token="staff-token", seed=SEED, max_time=0.01)
-        runner = Runner(config, mock.url, KEYS)
-        outcome = runner.run()
-    assert outcome.phases[FIXED].requests == len(runner.fixed_probes())
+        engine = Engine(config, mock.url, KEYS)
+        outcome = engine.run()
+    assert outcome.phases[FIXED].requests == len(phases.fixed_probes(engine.plan))
     generated = [p for name, p in outcome.phases.items() if name != FIXED]
     assert [p.end for p in generated] == [NO_TIME_LEFT] * 5
     assert all(p.requests == 0 for p in generated)
@@ -260,7 +257,7 @@ def test_max_time_is_honoured_on_a_slow_target() -> None:
             base_url=mock.base_url, token="staff-token", seed=SEED, max_time=budget, workers=2
         )
         started = time.monotonic()
-        outcome = Runner(config, mock.base_url, KEYS).run()
+        outcome = Engine(config, mock.base_url, KEYS).run()
         took = time.monotonic() - started
     assert took <= budget + 2, f"{took:.1f} s for a budget of {budget} s"
     generated = {name: p for name, p in outcome.phases.items() if name != FIXED}

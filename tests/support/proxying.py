@@ -18,11 +18,10 @@ import httptools
 import httpx
 import uvicorn
 
-from contract_tests import strategies as s
-from contract_tests.config import Config
+from contract_tests import model, phases
 from contract_tests.contract import contract
+from contract_tests.model import Credentials, Keys
 from contract_tests.proxy import ProxySettings, ValidatingProxy, create_proxy
-from contract_tests.runner import Keys, Runner
 
 CONTRACT = contract()
 # The built-in keys of contacts-mock, and their roles, as the proxy is told them.
@@ -91,13 +90,12 @@ def proxy_in_front_of(upstream: str, **settings: Any) -> Iterator[Served]:
         yield Served(url, proxy)
 
 
-def fixed_probes(keys: Keys = MOCK_KEYS) -> list[s.Probe]:
+def fixed_probes(keys: Keys = MOCK_KEYS) -> list[model.Probe]:
     """The suite's fixed examples with these keys: every rule of the spec, the auth matrix."""
-    unused = "http://127.0.0.1:9"  # nothing is sent from here
-    return Runner(Config(base_url=unused, token=keys.token), unused, keys).fixed_probes()
+    return phases.fixed_probes(phases.Plan(CONTRACT, Credentials(keys)))
 
 
-def send(client: httpx.Client, base_url: str, probe: s.Probe) -> httpx.Response:
+def send(client: httpx.Client, base_url: str, probe: model.Probe) -> httpx.Response:
     """One probe as the suite sends it."""
     headers = {}
     if probe.credential.header is not None:

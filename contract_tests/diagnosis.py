@@ -1,0 +1,83 @@
+"""Is the run itself set up right? Read from the fixed examples' answers, before anything
+is generated: a wrong --base-url or a wrong key is not a broken backend, and the run
+says so (exit status 3) instead of reporting a hundred contract failures.
+
+Only what no correct backend can answer is taken for a misconfiguration: every request
+of the operation answered 404 or 405, or every request made with one given key refused
+as unknown (401; for --token, 401 or 403). A backend that refuses some of a key's
+requests, or answers an admin key 403 (it knows the key and refuses the role), is judged
+as usual: that breaks the contract.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from urllib.parse import urlsplit
+
+from contract_tests.contract import Contract
+from contract_tests.model import ADMIN, NON_STAFF, TOKEN
+
+# What each given key stands for, in words, and the statuses that mean "never accepted".
+_KEYS = {
+    TOKEN: ("the staff key (--token)", "staff", frozenset({401, 403})),
+    ADMIN: ("the admin key (--admin-token)", "admin", frozenset({401})),
+    NON_STAFF: ("the non-staff key (--non-staff-token)", "", frozenset({401})),
+}
+_NOT_SERVED = frozenset({404, 405})
+# Answers that say nothing of the key: a backend may refuse a body's size or media type
+# before it looks at the credentials.
+_BEFORE_AUTH = frozenset({413, 415})
+
+
+class Diagnosis:
+    """Watches the answers of the fixed examples; `problem()` says what is wrong with the
+    run's own set-up, in one line, or None."""
+
+    def __init__(self, contract: Contract, base_url: str) -> None:
+        self.contract = contract
+        self.base_url = base_url
+        self.on_path: Counter[bool] = Counter()  # answers on the spec's path: served or not
+        self.by_key: dict[str, Counter[int]] = {kind: Counter() for kind in _KEYS}
+
+    def observe(self, kind: str, on_spec_path: bool, status: int) -> None:
+        if not on_spec_path:
+            return  # the heading path may not be served: the contract allows it
+        self.on_path[status in _NOT_SERVED] += 1
+        if kind in self.by_key and status not in _BEFORE_AUTH:
+            self.by_key[kind][status] += 1
+
+    def problem(self) -> str | None:
+        if self.on_path[True] and not self.on_path[False]:
+            return self._not_served()
+        for kind, (who, role, refusals) in _KEYS.items():
+            seen = self.by_key[kind]
+            if seen and set(seen) <= refusals:
+                return self._refused(kind, who, role, seen)
+        return None
+
+    def _not_served(self) -> str:
+        where = f"{self.contract.method} {self.base_url}{self.contract.path}"
+        statuses = " or ".join(str(code) for code in sorted(_NOT_SERVED))
+        line = f"every request to {where} got {statuses}: nothing serves the operation there"
+        path = urlsplit(self.base_url).path.rstrip("/")
+        operation = self.contract.heading_path
+        if path.endswith(operation):
+            root = self.base_url[: len(self.base_url) - len(operation)]
+            return f"{line}; --base-url already ends in {operation}: give the server's root, {root}"
+        return f"{line}; check --base-url (the server's root, without {self.contract.path})"
+
+    def _refused(self, kind: str, who: str, role: str, seen: Counter[int]) -> str:
+        statuses = "/".join(str(code) for code in sorted(seen))
+        line = f"{who} was refused ({statuses}) on every request"
+        if kind == NON_STAFF:
+            return (
+                f"{line}: the key may be wrong; it must belong to an account without the "
+                "Staff or Admin role, which the contract answers 403"
+            )
+        because = f"the key may be wrong, or the backend refuses {role} keys"
+        if 403 in seen and kind == TOKEN:
+            because = (
+                "the key may be wrong or belong to an account without the Staff or Admin "
+                "role, or the backend refuses staff keys"
+            )
+        return f"{line}: {because}"

@@ -1,0 +1,141 @@
+"""An interrupted run still reports: on SIGINT (Ctrl-C) or SIGTERM (a CI job's timeout)
+the suite stops within a couple of seconds, even with a request in flight, and writes
+what it found: the console summary marked as interrupted, the JUnit and report files,
+the cases, and the seed to replay it; the same under the pytest plugin."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.processes import MockProcess, running_mock
+
+pytestmark = [pytest.mark.process, pytest.mark.slow]
+
+# Slow enough that a default run is far from done when the signal comes.
+LATENCY_MS = "40"
+SEED = "20261202"
+# The run must stop within this long of the signal (a request in flight is abandoned).
+STOPS_WITHIN_S = 5.0
+# The fixed examples are about 125 requests.
+FIXED_AND_SOME = 200
+
+
+@pytest.fixture(scope="module")
+def slow_faulty_mock() -> Iterator[MockProcess]:
+    # Lowercases emails: the fixed examples' mixed-case address already shows it.
+    with running_mock("--latency", LATENCY_MS, "--fault", "email-lowercased") as mock:
+        yield mock
+
+
+def clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("CONTACTS_CONTRACT_")}
+
+
+def wait_for_requests(mock: MockProcess, count: int, timeout: float = 120) -> None:
+    """Until a fresh mock's journal holds `count` requests."""
+    journal = f"{mock.base_url}/__mock__/requests"
+    deadline = time.monotonic() + timeout
+    while len(httpx.get(journal, timeout=10).json()) < count:
+        assert time.monotonic() < deadline, f"fewer than {count} requests in {timeout} s"
+        time.sleep(0.2)
+
+
+def wait_for_line(process: subprocess.Popen[str], text: str, timeout: float = 120) -> None:
+    """Read the process's stderr until a line holds `text`."""
+    assert process.stderr is not None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stderr.readline()
+        if text in line:
+            return
+        if not line and process.poll() is not None:
+            raise AssertionError(f"the run ended before {text!r}")
+    raise AssertionError(f"no {text!r} within {timeout} s")
+
+
+@pytest.mark.parametrize(("sig", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_mid_run_leaves_the_summary_reports_cases_and_seed(
+    slow_faulty_mock: MockProcess, tmp_path: Path, sig: signal.Signals, status: int
+) -> None:
+    junit, report, saved = tmp_path / "junit.xml", tmp_path / "report.md", tmp_path / "cases"
+    command = [
+        sys.executable, "-m", "contract_tests", "--base-url", slow_faulty_mock.base_url,
+        "--token", "staff-token", "--seed", SEED, "--junit-xml", str(junit),
+        "--report", str(report), "--save-cases", str(saved),
+    ]  # fmt: skip
+    run = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env()
+    )
+    try:
+        wait_for_line(run, "fixed examples:")
+        time.sleep(1.0)  # well into the generated phases
+        run.send_signal(sig)
+        signalled = time.monotonic()
+        out, err = run.communicate(timeout=60)
+        took = time.monotonic() - signalled
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    assert run.returncode == status, err
+    assert took < STOPS_WITHIN_S, f"{took:.1f} s after {sig.name}"
+    assert f"interrupted ({sig.name}) after" in err
+    summary = out.strip().splitlines()
+    assert summary[-1].startswith("Cases: ")
+    assert summary[-2].startswith("interrupted after ")
+    assert "so far the contract is broken" in summary[-2]
+    assert f"Replay: contacts-contract --base-url {slow_faulty_mock.base_url} --seed {SEED}" in out
+    assert "FAILED   echo" in out
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite is not None
+    properties = {p.get("name"): p.get("value") for p in suite.iter("property")}
+    assert properties["seed"] == SEED
+    echo = next(case for case in suite.iter("testcase") if case.get("name") == "echo")
+    assert echo.find("failure") is not None
+    text = report.read_text()
+    assert "interrupted after" in text
+    assert f"by {sig.name}" in text
+    assert (saved / "echo.jsonl").read_text().strip()
+
+
+def test_the_plugin_interrupted_writes_its_report(tmp_path: Path) -> None:
+    with running_mock("--latency", LATENCY_MS, "--fault", "email-lowercased") as mock:
+        interrupt_the_plugin(mock, tmp_path)
+    text = (tmp_path / "report.md").read_text()
+    assert "interrupted after" in text
+    assert "`echo`" in text
+
+
+def interrupt_the_plugin(slow_faulty_mock: MockProcess, tmp_path: Path) -> None:
+    report = tmp_path / "report.md"
+    command = [
+        sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--pyargs", "contract_tests",
+        "--base-url", slow_faulty_mock.base_url, "--token", "staff-token", "--seed", SEED,
+        "--report", str(report),
+    ]  # fmt: skip
+    run = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env(),
+        cwd=tmp_path,
+    )  # fmt: skip
+    try:
+        # pytest says nothing until the suite has run: the mock's journal tells when the
+        # fixed examples (which meet the fault) are done.
+        wait_for_requests(slow_faulty_mock, FIXED_AND_SOME)
+        run.send_signal(signal.SIGINT)
+        out, _ = run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    assert run.returncode == 2, out[-2000:]  # pytest's own status for an interrupted session
+    assert "KeyboardInterrupt" in out

@@ -1,0 +1,127 @@
+"""A verdict a release can hang on: a wrong key or URL is reported as the run's own
+set-up (exit 3), never as a broken backend; a backend that breaks the contract for a key
+it knows is still judged (exit 1); counts are of every failing call; and the help says
+what the exit statuses mean and where the proxy is."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from contract_tests.config import Config
+from contract_tests.engine import Engine
+from contract_tests.model import FAILED, Keys
+from contract_tests.report import console, from_outcome
+from mock_server.embedded import EmbeddedMock
+from mock_server.settings import Settings
+from tests.support.commands import contract
+
+pytestmark = pytest.mark.process
+
+SEED = 20261202
+FEW = ("--max-examples", "3", "--seed", str(SEED))
+NOT_JUDGED = 3
+
+
+@pytest.fixture(scope="module")
+def mock() -> Iterator[EmbeddedMock]:
+    with EmbeddedMock() as served:
+        yield served
+
+
+def last_line(stderr: str) -> str:
+    return stderr.strip().splitlines()[-1]
+
+
+def test_a_wrong_key_is_the_set_up_not_the_backend(mock: EmbeddedMock) -> None:
+    result = contract("--base-url", mock.url, "--token", "not-a-key-of-this-mock", *FEW)
+    assert result.returncode == NOT_JUDGED, result.stdout[-2000:]
+    assert last_line(result.stderr) == (
+        "contacts-contract: could not judge the backend: the staff key (--token) was refused "
+        "(401) on every request: the key may be wrong, or the backend refuses staff keys"
+    )
+    assert "not-a-key-of-this-mock" not in result.stdout + result.stderr
+    # No check is judged on such answers, so none is reported as failed.
+    assert "FAILED" not in result.stdout
+    assert "could not judge the backend" in result.stdout.strip().splitlines()[-1]
+
+
+def test_a_key_without_the_role_given_as_token_is_the_set_up(mock: EmbeddedMock) -> None:
+    result = contract("--base-url", mock.url, "--token", "user-token", *FEW)
+    assert result.returncode == NOT_JUDGED
+    assert "the staff key (--token) was refused (403) on every request" in result.stderr
+    assert "without the Staff or Admin role" in result.stderr
+
+
+def test_a_wrong_admin_or_non_staff_key_is_the_set_up(mock: EmbeddedMock) -> None:
+    admin = contract(
+        "--base-url", mock.url, "--token", "staff-token", "--admin-token", "nope", *FEW
+    )
+    assert admin.returncode == NOT_JUDGED
+    assert "the admin key (--admin-token) was refused (401) on every request" in admin.stderr
+    other = contract(
+        "--base-url", mock.url, "--token", "staff-token", "--non-staff-token", "nope", *FEW
+    )
+    assert other.returncode == NOT_JUDGED
+    assert "the non-staff key (--non-staff-token) was refused (401)" in other.stderr
+
+
+def test_a_base_url_that_already_ends_in_the_path_is_the_set_up(mock: EmbeddedMock) -> None:
+    result = contract("--base-url", mock.url + "/api/contacts/", "--token", "staff-token", *FEW)
+    assert result.returncode == NOT_JUDGED
+    assert last_line(result.stderr) == (
+        f"contacts-contract: could not judge the backend: every request to POST "
+        f"{mock.url}/api/contacts/api/contacts/ got 404 or 405: nothing serves the operation "
+        f"there; --base-url already ends in /api/contacts: give the server's root, {mock.url}"
+    )
+
+
+def test_a_base_url_that_serves_nothing_there_is_the_set_up(mock: EmbeddedMock) -> None:
+    result = contract("--base-url", mock.url + "/v2", "--token", "staff-token", *FEW)
+    assert result.returncode == NOT_JUDGED
+    assert "nothing serves the operation there; check --base-url" in result.stderr
+
+
+def test_a_backend_that_refuses_a_valid_admin_key_is_broken() -> None:
+    # It knows the key (403, not 401) and refuses the role the contract allows.
+    with EmbeddedMock(Settings(port=0, fault="admin-rejected")) as faulty:
+        result = contract(
+            "--base-url", faulty.url, "--token", "staff-token", "--admin-token", "admin-token",
+            "--non-staff-token", "user-token", *FEW,
+        )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert re.search(r"FAILED\s+admin_key_accepted", result.stdout)
+    assert "could not judge" not in result.stdout + result.stderr
+
+
+def test_every_failing_call_is_counted_as_the_status_table_counts_them() -> None:
+    with EmbeddedMock(Settings(port=0, fault="500-on-non-ascii")) as faulty:
+        config = Config(base_url=faulty.url, token="staff-token", max_examples=30, seed=SEED)
+        outcome = Engine(config, faulty.url, Keys("staff-token", "admin-token")).run()
+    crashed = outcome.result("not_a_server_error")
+    assert crashed.state == FAILED
+    assert crashed.calls == outcome.statuses[500] > len(crashed.failures)
+    text = console(from_outcome(outcome))
+    assert f"{crashed.runs} calls, {crashed.calls} failed" in text
+
+
+def test_help_names_the_exit_statuses_and_the_proxy() -> None:
+    result = contract("--help")
+    assert result.returncode == 0
+    for line in (
+        "3  could not judge the backend: check the configuration",
+        "1  the contract is broken",
+        "contacts-contract proxy --upstream URL",
+    ):
+        assert line in result.stdout, line
+
+
+def test_the_proxys_option_on_the_suite_says_where_it_belongs() -> None:
+    result = contract("--upstream", "http://127.0.0.1:9")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "contacts-contract: error: --upstream is an option of the proxy: "
+        "contacts-contract proxy --upstream URL\n"
+    )
