@@ -3,7 +3,9 @@
 #
 # Installs the toolkit, waits (bounded) for the backend to answer, runs contacts-contract
 # with a JUnit report, and exits with its exit code: 0 the contract holds, 1 violations,
-# 2 usage or configuration error, 3 backend unreachable.
+# 2 usage error, 3 the backend could not be judged (unreachable, or a base URL or key no
+# correct backend would answer so: check the configuration), 130 or 143 interrupted (the
+# reports are still written).
 #
 # The toolkit is not published on PyPI: GATE_INSTALL says where pip gets it, pinned to a
 # release. Either its git repository at a tag:
