@@ -25,7 +25,7 @@ PROBES = fixed_probes()
 # subset; the rest of the catalogue is slow.
 FAST = "non-staff-accepted"
 FAULTS = [None, *faults.catalogue()]
-FAILED_NOTE = re.compile(r"^\d+ calls?, (\d+) calls? failed$")
+FAILED_NOTE = re.compile(r"^\d+ calls?, (\d+) failed$")
 
 
 @pytest.mark.parametrize(
