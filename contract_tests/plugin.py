@@ -1,9 +1,19 @@
 """The pytest plugin: `pytest --pyargs contract_tests --base-url URL --token KEY`.
 
 Registered through the `pytest11` entry point, so it is there in any directory once the
-package is installed. It only adds options and fixtures; the suite runs when its test
-module (`contract_tests/test_contract.py`, one test per check) is collected. pytest's
-own `--junit-xml` then gives one test case per check.
+package is installed, in every pytest run of that environment: so it costs nothing until
+it is used. It adds options and fixtures and imports only the option table; the suite
+(Schemathesis, Hypothesis, the spec, the embedded mock) is imported when its test module
+(`contract_tests/test_contract.py`, one test per check) or a case file is collected and
+run. pytest's own `--junit-xml` then gives one test case per check.
+
+It lives beside other plugins. Its options are added once every plugin is loaded (in
+`pytest_load_initial_conftests`, before pytest parses the command line for good), each
+under its own name when no other plugin has it, else as `--contract-NAME`. `--base-url`
+is the ecosystem's when pytest-base-url is there (it comes with pytest-selenium and
+pytest-playwright[base-url]), or pytest-playwright's own without it: the suite then reads
+its value (its PYTEST_BASE_URL and `base_url` ini setting too), and `--contract-base-url`
+names the API when that `--base-url` names another application.
 
 A warning the run raises is a pytest warning (`ContractWarning`, in pytest's warnings
 summary) and a property of pytest's JUnit test suite; with --warnings-as-errors, the
@@ -17,62 +27,154 @@ a `credential` (so unrelated JSON Lines files in a project are left alone).
 
 from __future__ import annotations
 
+import argparse
+import os
+import re
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from contacts_core.cases import SUFFIX, Case, CaseError, is_case_file
 from contacts_core.options import argument
-from contract_tests import cases, exits
-from contract_tests.cases import saved_text
-from contract_tests.client_warnings import ContractWarning
-from contract_tests.config import ENV_PREFIX, OPTIONS, Config, ConfigError, build
-from contract_tests.engine import Engine, run, target
-from contract_tests.http import TargetLost, TargetUnreachable
-from contract_tests.model import Failure
-from contract_tests.outcome import Outcome
-from contract_tests.report import Report, case_text, console, from_outcome, key_secrets, write
+from contract_tests.config import ENV_PREFIX, OPTIONS
 
-OUTCOME = pytest.StashKey[Outcome]()
-REPORT = pytest.StashKey[Report]()
-CASE_TARGET = pytest.StashKey["CaseTarget"]()
+if TYPE_CHECKING:
+    from contacts_core.cases import Case
+    from contract_tests.config import Config
+    from contract_tests.engine import Engine
+    from contract_tests.model import Failure, Keys
+    from contract_tests.outcome import Outcome
+    from contract_tests.report import Report
+
+OUTCOME: pytest.StashKey[Outcome] = pytest.StashKey()
+REPORT: pytest.StashKey[Report] = pytest.StashKey()
+CASE_TARGET: pytest.StashKey[CaseTarget] = pytest.StashKey()
 SAVED = pytest.StashKey[str]()
 PREFIX = "contract_"
+ALIAS = "--contract-"
 CASES_PHASE = "cases"
+SUFFIX = ".jsonl"  # contacts_core.cases.SUFFIX, without importing the case format
+GROUP = "contacts-contract"
 # The embedded mock's web framework warns about its own dependencies: not the user's concern.
 QUIET = (
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),
     pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`"),
 )
+_CONFLICT = re.compile(r"conflicting option strings?: (\S+)")
+_OWN = [option for option in OPTIONS if option.name != "junit-xml"]  # pytest's own writes it
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("contacts-contract", "Contacts API contract suite")
-    for option in OPTIONS:
-        if option.name == "junit-xml":
-            continue  # pytest's own --junit-xml writes one test case per check
+class _Registration:
+    """Whether the options were added, and under which names."""
+
+    def __init__(self) -> None:
+        self.parser: pytest.Parser | None = None
+        self.flags: dict[str, str] = {}
+        """Option name -> the flag it was added as."""
+
+
+_REGISTERED = _Registration()
+
+
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    _REGISTERED.flags.clear()
+    _REGISTERED.parser = parser
+    if any(_is_conftest(plugin) for plugin in pluginmanager.get_plugins()):
+        # Loaded by a conftest's pytest_plugins: every other plugin is loaded already.
+        _add_options(parser)
+
+
+def _is_conftest(plugin: object) -> bool:
+    return Path(str(getattr(plugin, "__file__", "") or "")).name == "conftest.py"
+
+
+# The outermost wrapper: its code after `yield` runs after that of every other plugin
+# (pytest-playwright adds its --base-url there when pytest-base-url is not in use).
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_load_initial_conftests(
+    early_config: pytest.Config, parser: pytest.Parser, args: list[str]
+) -> Generator[None, None, None]:
+    # After every plugin and the initial conftests added theirs, before the final parse.
+    result = yield
+    if not _REGISTERED.flags:
+        _add_options(parser)
+    return result
+
+
+def _add_options(parser: pytest.Parser) -> None:
+    """Each option under its own name, or as --contract-NAME where another plugin has
+    that name; --base-url also as --contract-base-url when pytest-base-url has it."""
+    group = parser.getgroup(GROUP, "Contacts API contract suite")
+    for option in _OWN:
         kwargs = argument(option, ENV_PREFIX) | {"dest": PREFIX + option.dest}
+        flag = option.flag_name
         try:
-            group.addoption(option.flag_name, **kwargs)
-        except ValueError:
-            # Another plugin owns the name (pytest-base-url has --base-url).
-            group.addoption(f"--contract-{option.name}", **kwargs)
+            group.addoption(flag, **kwargs)
+            # pytest 8 makes argparse's parser when it parses: a clash shows there.
+            clash = _conflict(parser) == flag
+            if clash:
+                group.options.pop()  # ours, the one just added
+        except argparse.ArgumentError:
+            clash = True  # pytest 9 refuses a name another plugin has at once
+        if clash:
+            flag = ALIAS + option.name
+            if option.name == "base-url":
+                kwargs["help"] = (
+                    "the API to test, when --base-url (pytest-base-url's) names another "
+                    "application; without either, the embedded mock is started "
+                    f"[{option.variable(ENV_PREFIX)}]"
+                )
+            group.addoption(flag, **kwargs)
+        _REGISTERED.flags[option.name] = flag
+
+
+def _conflict(parser: pytest.Parser) -> str | None:
+    """The option string two plugins both add, if any (argparse refuses them)."""
+    try:
+        parser.parse_known_args([])
+    except argparse.ArgumentError as error:
+        found = _CONFLICT.search(str(error))
+        return found.group(1) if found else str(error)
+    return None
 
 
 def _values(config: pytest.Config) -> dict[str, Any]:
-    return {
-        option.dest: config.getoption(PREFIX + option.dest)
-        for option in OPTIONS
-        if option.name != "junit-xml"
-    }
+    values = {option.dest: config.getoption(PREFIX + option.dest) for option in _OWN}
+    if values["base_url"] is None:
+        values["base_url"] = _shared_base_url(config)
+    return values
+
+
+def _shared_base_url(config: pytest.Config) -> str | None:
+    """The ecosystem's --base-url (pytest-base-url's, or pytest-playwright's own without
+    it), when another plugin has that name: typed on the command line, it beats
+    CONTACTS_CONTRACT_BASE_URL; from its `base_url` ini setting or PYTEST_BASE_URL, not."""
+    if _REGISTERED.flags.get("base-url") == "--base-url":
+        return None
+    theirs = config.getoption("base_url", None)
+    if not theirs:
+        try:
+            theirs = config.getini("base_url")
+        except ValueError:  # no plugin declares that ini setting
+            return None
+    if not theirs:
+        return None
+    typed = any(
+        arg == "--base-url" or arg.startswith("--base-url=")
+        for arg in config.invocation_params.args
+    )
+    if typed or not os.environ.get(ENV_PREFIX + "BASE_URL"):
+        return str(theirs)
+    return None
 
 
 def _settings(config: pytest.Config) -> Config:
+    from contract_tests.config import ConfigError, build
+
     try:
         return build(_values(config))
     except ConfigError as error:
@@ -82,6 +184,14 @@ def _settings(config: pytest.Config) -> Config:
 @pytest.fixture(scope="session")
 def contract_outcome(request: pytest.FixtureRequest) -> Outcome:
     """The suite, run once per session against --base-url (or the embedded mock)."""
+    from contacts_core.cases import CaseError
+    from contract_tests import exits
+    from contract_tests.cases import saved_text
+    from contract_tests.client_warnings import ContractWarning
+    from contract_tests.engine import run
+    from contract_tests.http import TargetLost, TargetUnreachable
+    from contract_tests.report import from_outcome, write
+
     config = request.config
     settings = _settings(config)
     try:
@@ -134,6 +244,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     report = config.stash.get(REPORT, None)
     if report is not None:
+        from contract_tests.report import console
+
         terminalreporter.section("contacts-contract")
         terminalreporter.write_line(console(report, config.getoption(PREFIX + "report")))
         saved = config.stash.get(SAVED, None)
@@ -147,6 +259,9 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> CaseFile | None:
     if file_path.suffix != SUFFIX:
         return None
+    # The case format is imported for a JSON Lines file only.
+    from contacts_core.cases import is_case_file
+
     if _named(parent.config, file_path) or is_case_file(file_path):
         return CaseFile.from_parent(parent, path=file_path)
     return None
@@ -162,6 +277,9 @@ class CaseFile(pytest.File):
     so nothing is sent."""
 
     def collect(self) -> Iterator[CaseItem]:
+        from contacts_core.cases import CaseError
+        from contract_tests import cases
+
         # Read by its path from here, so errors and names show the path as typed.
         here = Path.cwd()
         path = self.path.relative_to(here) if self.path.is_relative_to(here) else self.path
@@ -192,6 +310,9 @@ class CaseItem(pytest.Item):
             self.add_marker(mark)
 
     def runtest(self) -> None:
+        from contract_tests import cases
+        from contract_tests.http import TargetLost
+
         sender = case_target(self.config)
         try:
             probe = cases.probe(self.case, sender.keys)
@@ -207,6 +328,8 @@ class CaseItem(pytest.Item):
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, CaseFailed):
+            from contract_tests.report import case_text, key_secrets
+
             sender = case_target(self.config)
             secrets = key_secrets(sender.keys, sender.engine.config.show_token)
             insecure = sender.engine.config.insecure
@@ -224,7 +347,13 @@ class CaseTarget:
     """Where case items are sent, set up by the first of them for the whole session:
     --base-url (or a fresh embedded mock), its keys and one client."""
 
+    keys: Keys
+    engine: Engine
+
     def __init__(self, config: pytest.Config) -> None:
+        from contract_tests.engine import Engine, target
+        from contract_tests.http import TargetUnreachable
+
         settings = _settings(config)
         self._stack = ExitStack()
         config.add_cleanup(self._stack.close)

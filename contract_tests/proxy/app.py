@@ -10,7 +10,10 @@ other request and answer streams through as it comes.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -30,9 +33,18 @@ from contacts_core.asgi import (
 )
 from contacts_core.cases import CaseLog
 from contacts_core.cors import Cors
+from contacts_core.tokens import TOKEN_SCHEME, is_control_key
 from contract_tests.contract import contract
 from contract_tests.proxy import report
-from contract_tests.proxy.live import Judge, Keys, LiveAnswer, LiveRequest, Violation
+from contract_tests.proxy.encoding import Corrupt, NotDecodable, decoded
+from contract_tests.proxy.live import (
+    ANSWER_HEADERS,
+    Judge,
+    Keys,
+    LiveAnswer,
+    LiveRequest,
+    Violation,
+)
 from contract_tests.proxy.recording import line
 from contract_tests.proxy.settings import ProxySettings
 from contract_tests.proxy.upstream import Answer, Upstream, UpstreamError, request_headers
@@ -41,6 +53,13 @@ logger = logging.getLogger("contract_tests.proxy")
 
 PREFIX = "/__proxy__"
 VIOLATIONS_HEADER = "X-Contract-Violations"
+NEEDS_CONTROL_TOKEN = f"{PREFIX}/ needs Authorization: Token <the proxy's control token>."
+# Token as the mock's control API takes it; Basic so that a browser opening the report
+# asks for the key (as the password, any user name).
+CHALLENGES = [
+    ("WWW-Authenticate", TOKEN_SCHEME),
+    ("WWW-Authenticate", 'Basic realm="contacts-contract proxy", charset="UTF-8"'),
+]
 NOTHING_READ = Body(b"", complete=False)  # of an answer's body, before it is streamed on
 
 
@@ -74,6 +93,41 @@ def _violations_header(violations: list[Violation]) -> tuple[bytes, bytes]:
     return name.lower().encode(), value.encode("latin-1")
 
 
+def _is_control_key(authorization: str | None, key: str) -> bool:
+    """`Token KEY`, or `Basic` with KEY as the password; compared in constant time."""
+    scheme, _, credentials = (authorization or "").strip().partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            decoded = ""
+        authorization = f"{TOKEN_SCHEME} {decoded.partition(':')[2]}"
+    return is_control_key(authorization, key)
+
+
+# `Prefer: code=NNN` asks the mock (or Prism) for its documented NNN answer.
+_SIMULATED = re.compile(r"(?:^|[\s,;])code=(\d{3})\b")
+
+
+def _simulated_code(scope: Scope) -> int | None:
+    """The status a request asks to be answered with (`Prefer: code=NNN`), if any."""
+    found = _SIMULATED.search(header(scope, b"prefer") or "")
+    return int(found.group(1)) if found else None
+
+
+def _answer_headers(scope: Scope) -> tuple[tuple[str, str], ...]:
+    """The request's headers that may change its answer, besides the credential and
+    content type, as sent: a reproduction keeps them."""
+    kept = []
+    for raw_name, value in scope["headers"]:
+        name = bytes(raw_name).decode("latin-1").lower()
+        if name in ANSWER_HEADERS:
+            # The server gives names in lower case; shown as they are usually written.
+            shown = "-".join(part.capitalize() for part in name.split("-"))
+            kept.append((shown, bytes(value).decode("latin-1")))
+    return tuple(kept)
+
+
 def _has_body(scope: Scope) -> bool:
     return header(scope, b"content-length") not in (None, "0") or (
         header(scope, b"transfer-encoding") is not None
@@ -96,6 +150,8 @@ class ValidatingProxy:
         self.auth_header = self.contract.auth_header.lower().encode()
         self.limit = self.contract.max_body_bytes
         self.keys = Keys(settings.tokens, self.contract)
+        # Hidden wherever a request may carry them: logs and recordings.
+        self.secrets: tuple[str, ...] = (*settings.tokens, *filter(None, [settings.control_token]))
         self.upstream = Upstream(
             settings.upstream, settings.upstream_timeout, verify=not settings.insecure
         )
@@ -105,6 +161,7 @@ class ValidatingProxy:
             settings.clock_skew,
             settings.max_violations,
             settings.max_ids,
+            self.keys,
         )
         self.recording = (
             CaseLog(settings.record, settings.record_max_bytes, logger) if settings.record else None
@@ -134,12 +191,8 @@ class ValidatingProxy:
             await send({"type": "websocket.close", "code": 1003})  # only HTTP is proxied
             return
         path = scope["path"]
-        own = self.own.get(path)
-        if own is not None:
-            if scope["method"] in ("GET", "HEAD"):
-                await own(send)
-            else:
-                await send_json(send, 405, {"detail": "Only GET."}, [("Allow", "GET")])
+        if path == PREFIX or path.startswith(PREFIX + "/"):
+            await self._own(scope, send)
             return
         try:
             if self.contract.operation.is_request(scope["method"], path):
@@ -195,6 +248,7 @@ class ValidatingProxy:
             body=sent,
             credential=self.keys.credential(header(scope, self.auth_header)),
             at=time.time(),
+            headers=_answer_headers(scope),
         )
         content = (
             sent.data if sent.complete else body_chunks(replay(sent.data, receive, more_body=True))
@@ -211,7 +265,22 @@ class ValidatingProxy:
         except UpstreamError as error:
             await self._unanswered(request, error, send)
             return
-        live = LiveAnswer(answer.status, answer.headers, received, time.time())
+        if _simulated_code(scope) == answer.status:
+            # The answer the client asked for, not what the request should get.
+            self.judge.simulation()
+            await self._pass_on(answer, send, received)
+            return
+        try:
+            # Judged as the client reads it; passed on as it came.
+            seen = decoded(answer.headers, received, self.limit)
+        except NotDecodable as reason:
+            self._not_judged(request, str(reason))
+            await self._pass_on(answer, send, received)
+            return
+        except Corrupt as problem:
+            logger.warning("%s %s -> %d: %s", request.method, request.path, answer.status, problem)
+            seen = received
+        live = LiveAnswer(answer.status, answer.headers, seen, time.time())
         violations = self.judge.exchange(request, live)
         self._log(violations)
         self._record(request, live, violations)
@@ -222,6 +291,11 @@ class ValidatingProxy:
             await self._withhold(answer.status, violations, send)
         else:
             await self._pass_on(answer, send, received, [_violations_header(violations)])
+
+    def _not_judged(self, request: LiveRequest, why: str) -> None:
+        if why not in self.judge.unjudged:  # said once; the report counts them
+            logger.warning("%s %s not judged: %s", request.method, request.path, why)
+        self.judge.not_judged(why)
 
     async def _unanswered(self, request: LiveRequest, error: UpstreamError, send: Send) -> None:
         violations = self.judge.unanswered(request, str(error))
@@ -249,15 +323,31 @@ class ValidatingProxy:
     ) -> None:
         if self.recording is None:
             return
-        recorded = line(request, answer, violations, self.settings.tokens, error)
+        recorded = line(request, answer, violations, self.secrets, error)
         if recorded is not None:
             self.recording.add(recorded)
 
     def _log(self, violations: list[Violation]) -> None:
         for violation in violations:
-            logger.warning("%s", self.keys.mask(violation.log_line()))
+            logger.warning("%s", self.keys.mask(violation.log_line(), self.secrets))
 
     # --- the proxy's own routes ------------------------------------------------------------
+
+    async def _own(self, scope: Scope, send: Send) -> None:
+        """Everything under PREFIX is the proxy's, never forwarded; with a control token,
+        only for who gives it."""
+        key = self.settings.control_token
+        if key is not None and not _is_control_key(header(scope, b"authorization"), key):
+            await send_json(send, 401, {"detail": NEEDS_CONTROL_TOKEN}, CHALLENGES)
+            return
+        own = self.own.get(scope["path"])
+        if own is None:
+            routes = ", ".join(self.own)
+            await send_json(send, 404, {"detail": f"Not found; the proxy serves {routes}."})
+        elif scope["method"] not in ("GET", "HEAD"):
+            await send_json(send, 405, {"detail": "Only GET."}, [("Allow", "GET")])
+        else:
+            await own(send)
 
     async def _violations(self, send: Send) -> None:
         await send_json(send, 200, self.judge.as_json())

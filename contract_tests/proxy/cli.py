@@ -8,7 +8,8 @@ from pathlib import Path
 
 from contacts_core.cases import MAX_FILE_BYTES
 from contacts_core.logs import LogFormat, log_config
-from contacts_core.options import Option, Parser, key_role, number, port, url
+from contacts_core.options import Option, Parser, key, key_role, number, port, url
+from contacts_core.serve import is_loopback
 from contract_tests import __version__
 from contract_tests.proxy.app import PREFIX, VIOLATIONS_HEADER, create_proxy
 from contract_tests.proxy.settings import DEFAULT_PORT, ProxySettings
@@ -41,6 +42,8 @@ OPTIONS = (
     Option("cors-origin", help="an allowed browser origin; default any", metavar="ORIGIN",
            default="*", separator=",", setting="cors_origins"),
     Option("insecure", help="do not verify the upstream's TLS certificate", flag=True),
+    Option("control-token", key, f"every {PREFIX}/ request then needs Authorization: Token KEY "
+           "(a browser asks for it as a password); they show what frontends sent", "KEY"),
     Option("log-format", default="text", choices=("text", "json")),
     Option("log-level", help="violations are logged at warning; one access line per request at "
            "info", default="info", choices=("debug", "info", "warning", "error")),
@@ -78,16 +81,25 @@ def banner(settings: ProxySettings, base_url: str) -> str:
         else f"off: an answer that breaks the contract gets {VIOLATIONS_HEADER}"
     )
     record = f"  Recording:   {settings.record}" if settings.record else None
+    guarded = " (Authorization: Token <control token>)" if settings.control_token else ""
+    # The proxy's own pages show what frontends sent: names, e-mail addresses, phones.
+    open_to_all = (
+        f"  WARNING:     no --control-token: anyone who can reach {settings.host} can read "
+        f"what frontends sent (names, e-mail addresses, phone numbers) at {PREFIX}/"
+        if not settings.control_token and not is_loopback(settings.host)
+        else None
+    )
     return "\n".join(
         line
         for line in (
             f"contacts-contract proxy {__version__} is checking live traffic against the contract",
             f"  Proxy:       {base_url} -> {settings.upstream}",
-            f"  Violations:  {base_url}{PREFIX}/violations",
-            f"  Report:      {base_url}{PREFIX}/report",
+            f"  Violations:  {base_url}{PREFIX}/violations{guarded}",
+            f"  Report:      {base_url}{PREFIX}/report{guarded}",
             f"  Tokens:      {keys}",
             f"  Strict:      {strict}",
             record,
+            open_to_all,
             "  Press Ctrl-C to stop.",
         )
         if line is not None

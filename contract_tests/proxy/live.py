@@ -3,14 +3,19 @@
 A live request becomes the suite's `Call` (its payload judged by `oracle.judge`, its
 credential told from the Authorization header and the keys given with --token), and the
 suite's `findings.Findings` runs every check and warning on it and judges the ids across
-every exchange, as it does across a run; the report is built from those findings.
+every exchange, as it does across a run.
+
+One judgement: the findings are the only tally. GET /__proxy__/violations counts from
+them, the report shows them (with the roles given, so a check a role's key made fail is
+never "not run"), and X-Contract-Violations names the failures of the exchange's own
+call; so the three never disagree.
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter, deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -22,13 +27,26 @@ from contacts_core.tokens import TokenTable, credential_of
 from contract_tests import model
 from contract_tests.checks import Call, Scope
 from contract_tests.contract import Contract
-from contract_tests.findings import Findings
+from contract_tests.findings import Findings, Result
 from contract_tests.http import Request, Response
-from contract_tests.model import Failure
+from contract_tests.model import FAILED, NOT_RUN, Failure
 from contract_tests.oracle import judge
 
 PHASE = "live traffic"
 LABEL = "a live request"
+# The suite's key options, by the credential kind each stands for; the proxy takes every
+# key as --token KEY=ROLE instead.
+KIND_OF_OPTION = {
+    "token": model.TOKEN,
+    "admin_token": model.ADMIN,
+    "non_staff_token": model.NON_STAFF,
+}
+# Request headers besides the credential and the content type that may change the
+# answer: a reproduction keeps them, so that a replay gets the same answer. Prefer picks
+# the mock's (and Prism's) simulated answers, Accept and Accept-Language the
+# representation and the language of messages, Content-Encoding how the body is read.
+# Accept-Encoding is left out: curl without it gets the same answer, not encoded.
+ANSWER_HEADERS = frozenset({"prefer", "accept", "accept-language", "content-encoding"})
 # A key the proxy was not given: its role is unknown, so only the rules that need no
 # role judge the exchange.
 UNKNOWN_ROLE = "unknown-role"
@@ -57,6 +75,29 @@ class Keys:
         self.table = TokenTable(tokens)
         self.roles = contract.operation.roles
         self.keys = tuple(tokens)
+        self.given = frozenset(tokens.values())
+
+    def kind_of(self, role: str) -> str:
+        """The suite's credential kind for a role: the main key, the admin key, or a key
+        without the permission."""
+        if role not in self.roles:
+            return model.NON_STAFF
+        return model.ADMIN if role == model.ADMIN else model.TOKEN
+
+    def options(self) -> dict[str, str | None]:
+        """The suite's key options as the roles given stand for them, for
+        `Findings.results`: a check that needs the admin key runs when an admin key was
+        given, and so on."""
+        kinds = {self.kind_of(role) for role in self.given}
+        return {
+            option: "given" if kind in kinds else None for option, kind in KIND_OF_OPTION.items()
+        }
+
+    def needed(self, option: str) -> str:
+        """What the proxy needs for a check that needs the suite's `option`."""
+        kind = KIND_OF_OPTION.get(option)
+        roles = [role for role in tokens.KNOWN_ROLES if self.kind_of(role) == kind]
+        return " or ".join(f"--token KEY={role}" for role in roles) or f"--{option}"
 
     def credential(self, header: str | None) -> LiveCredential:
         """What a live Authorization header stands for, named as a case names it: a key
@@ -84,19 +125,12 @@ class Keys:
             case tokens.MASKED:
                 label = "a key of unknown role (not given with --token)"
                 return _live(UNKNOWN_ROLE, f"{scheme} {MASK}", label, name)
-        # The suite's kinds: the main key, the admin key, a key without the permission.
-        kind = (
-            model.NON_STAFF
-            if name not in self.roles
-            else model.ADMIN
-            if name == model.ADMIN
-            else model.TOKEN
-        )
-        return _live(kind, f"{scheme} <{name} key>", f"a {name} key", name)
+        return _live(self.kind_of(name), f"{scheme} <{name} key>", f"a {name} key", name)
 
-    def mask(self, text: str) -> str:
-        """The text with every key given replaced (for log lines built from a request)."""
-        for key in self.keys:
+    def mask(self, text: str, others: tuple[str, ...] = ()) -> str:
+        """The text with every key given (and `others`) replaced, for log lines built
+        from a request."""
+        for key in (*self.keys, *others):
             text = text.replace(key, MASK)
         return text
 
@@ -148,12 +182,15 @@ class LiveRequest:
     body: Body
     credential: LiveCredential
     at: float
+    headers: tuple[tuple[str, str], ...] = ()
+    """The other headers that may change the answer (ANSWER_HEADERS), as sent."""
 
     def as_sent(self, base_url: str, auth_header: str) -> Request:
         """The suite's Request: what the checks and the report see (the key masked)."""
         headers = [("Content-Type", self.content_type)] if self.content_type is not None else []
         if self.credential.header is not None:
             headers.insert(0, (auth_header, self.credential.header))
+        headers += self.headers
         return Request(self.method, base_url + self.target, tuple(headers), self.body.data)
 
 
@@ -195,8 +232,9 @@ class _ParsedOnce(Response):
 
 
 class Judge:
-    """Judges every exchange of the operation; remembers the latest violations (bounded)
-    and how many of each; its findings (`recorder`) hold what the report shows."""
+    """Judges every exchange of the operation; remembers the latest violations (bounded).
+    Its findings (`recorder`) are the one tally the violations endpoint, the report and
+    each answer's X-Contract-Violations header come from."""
 
     def __init__(
         self,
@@ -205,16 +243,21 @@ class Judge:
         clock_skew: float,
         max_violations: int,
         max_ids: int,
+        keys: Keys | None = None,
     ) -> None:
         self.contract = contract
         self.base_url = base_url
         self.clock_skew = clock_skew
+        self.keys = keys or Keys({}, contract)
         # Which status codes a backend gives is judged over a test run, not live traffic.
         not_judged = "judged over a test run, not live traffic: see the status codes seen below"
         self.recorder = Findings(contract, Scope(None, not_judged, max_ids))
         self.violations: deque[Violation] = deque(maxlen=max_violations)
-        self.counts: Counter[str] = Counter()
         self.exchanges = 0
+        self.simulated = 0
+        """Answers the client asked for (Prefer: code=N, answered N): not judged."""
+        self.unjudged: Counter[str] = Counter()
+        """Exchanges that could not be judged, by why (an encoding the proxy cannot decode)."""
         self.started = time.time()
 
     def exchange(self, request: LiveRequest, answer: LiveAnswer) -> list[Violation]:
@@ -250,13 +293,22 @@ class Judge:
         self.recorder.unanswered(failure, PHASE)
         return self._keep([failure], request, None, time.time())
 
+    def simulation(self) -> None:
+        """An answer the client chose (`Prefer: code=N`, answered N): what the request
+        should get is not what it asked for, so no check judges it."""
+        self.exchanges += 1
+        self.simulated += 1
+
+    def not_judged(self, why: str) -> None:
+        self.exchanges += 1
+        self.unjudged[why] += 1
+
     def _keep(
         self, failures: list[Failure], request: LiveRequest, status: int | None, at: float
     ) -> list[Violation]:
         self.exchanges += 1
         found = []
         for failure in failures:
-            self.counts[failure.check] += 1
             violation = Violation(
                 failure.check,
                 failure.message,
@@ -270,11 +322,30 @@ class Judge:
             found.append(violation)
         return found
 
+    def results(self) -> list[Result]:
+        """Every check's result over the traffic judged, the roles given taken into
+        account: a check is "not run" for want of a role only when no key of it was given."""
+        return [self._live(r) for r in self.recorder.results(self.keys.options())]
+
+    def _live(self, result: Result) -> Result:
+        lacking = [o for o in result.check.needs if not self.keys.options().get(o)]
+        if result.state == NOT_RUN and lacking:
+            needed = ", ".join(self.keys.needed(option) for option in lacking)
+            return Result(result.check, NOT_RUN, 0, note=f"needs {needed}")
+        return result
+
+    def counts(self, results: Sequence[Result] | None = None) -> dict[str, int]:
+        """How many exchanges failed each check (every one, not only those kept)."""
+        every = self.results() if results is None else results
+        return {r.name: r.calls for r in every if r.state == FAILED}
+
     def as_json(self) -> dict[str, Any]:
         """What GET /__proxy__/violations answers."""
         return {
             "exchanges": self.exchanges,
-            "counts": dict(sorted(self.counts.items())),
+            "counts": dict(sorted(self.counts().items())),
+            "simulated": self.simulated,
+            "not_judged": dict(sorted(self.unjudged.items())),
             "kept": self.violations.maxlen,
             "violations": [v.as_json() for v in self.violations],
         }

@@ -30,6 +30,8 @@ class ProxySettings:
     cors_origins: tuple[str, ...] = ("*",)
     insecure: bool = False
     """Do not verify the upstream's TLS certificate."""
+    control_token: str | None = None
+    """The key every /__proxy__/ request needs (they show what frontends sent); None: open."""
     max_violations: int = 1000
     """Violations GET /__proxy__/violations keeps (the latest)."""
     max_ids: int = 1_000_000

@@ -3,7 +3,17 @@
 #
 # Installs the toolkit, waits (bounded) for the backend to answer, runs contacts-contract
 # with a JUnit report, and exits with its exit code: 0 the contract holds, 1 violations,
-# 2 usage or configuration error, 3 backend unreachable.
+# 2 usage error, 3 the backend could not be judged (unreachable, or a base URL or key no
+# correct backend would answer so: check the configuration), 130 or 143 interrupted (the
+# reports are still written).
+#
+# The toolkit is not published on PyPI: GATE_INSTALL says where pip gets it, pinned to a
+# release. Either its git repository at a tag:
+#   GATE_INSTALL='contacts-api-toolkit @ git+https://git.example.com/qa/contacts-api-toolkit.git@v0.1.0'
+# (a private repository takes a read token in the URL: https://TOKEN@host/...), or a wheel
+# built from it (python -m build --wheel in the toolkit's repository), kept where the job
+# can read it:
+#   GATE_INSTALL=ci/contacts_api_toolkit-0.1.0-py3-none-any.whl
 #
 # The cases committed in GATE_CASES (regressions found earlier, requests frontends really
 # sent) are sent first on every run, whatever the profile. What the run finds is saved as
@@ -27,7 +37,8 @@
 #   CONTACTS_CONTRACT_TOKEN      a Staff or Admin key (required); keep it in a CI secret
 #   CONTACTS_CONTRACT_*          any other option of contacts-contract (see its --help)
 #   GATE_PROFILE       pr, nightly or full (default: full), see above
-#   GATE_INSTALL       what pip installs (default: contacts-api-toolkit); empty: already installed
+#   GATE_INSTALL       what pip installs: the toolkit's git URL at a tag, or a wheel (see
+#                      above); empty: it is installed already
 #   GATE_WAIT          seconds to wait for the backend to answer (default: 120)
 #   GATE_JUNIT         the JUnit XML report (default: contract-junit.xml)
 #   GATE_REPORT        the readable report (default: contract-report.md)
@@ -39,7 +50,6 @@
 set -u
 
 python=${PYTHON:-python3}
-install=${GATE_INSTALL-contacts-api-toolkit}
 wait_seconds=${GATE_WAIT:-120}
 junit=${GATE_JUNIT:-contract-junit.xml}
 report=${GATE_REPORT:-contract-report.md}
@@ -51,6 +61,14 @@ if [ -z "$base_url" ]; then
     echo "gate: set CONTACTS_CONTRACT_BASE_URL to the backend to test" >&2
     exit 2
 fi
+
+if [ -z "${GATE_INSTALL+set}" ]; then
+    echo "gate: set GATE_INSTALL to where pip gets the toolkit (it is not on PyPI): its git" \
+        "repository at a tag, 'contacts-api-toolkit @ git+https://HOST/PATH.git@vX.Y.Z'," \
+        "or a wheel built from it; empty if it is installed already" >&2
+    exit 2
+fi
+install=$GATE_INSTALL
 
 case "${GATE_PROFILE:-full}" in
     pr)
@@ -70,8 +88,13 @@ esac
 echo "gate: profile ${GATE_PROFILE:-full}"
 
 if [ -n "$install" ]; then
-    echo "gate: installing $install"
+    # A token in a git URL is not printed.
+    echo "gate: installing $(printf '%s' "$install" | sed 's#://[^/@]*@#://***@#')"
     "$python" -m pip install --quiet "$install" || exit 2
+fi
+if ! "$python" -c "import contract_tests" 2>/dev/null; then
+    echo "gate: the toolkit is not installed for $python (GATE_INSTALL is empty)" >&2
+    exit 2
 fi
 
 # Any HTTP answer counts (a 401 or 405 too): the backend is up.
@@ -101,7 +124,8 @@ fi
 if [ -n "$found" ]; then
     set -- "$@" --save-cases "$found"
 fi
-contacts-contract "$@"
+# The suite of the Python that installed it, whatever PATH holds.
+"$python" -m contract_tests "$@"
 status=$?
 echo "gate: contacts-contract exited with $status (JUnit: $junit, report: $report)"
 exit "$status"

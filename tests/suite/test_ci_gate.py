@@ -1,4 +1,6 @@
-"""examples/ci: the gate script runs against a real mock process, and the CI jobs call it."""
+"""examples/ci: the gate script runs against a real mock process, correct and faulty, from
+the toolkit's wheel installed as a backend's pipeline installs it; the toolkit installs
+from its git repository at a tag, as the jobs do; and the CI jobs call the gate with it."""
 
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ import yaml
 
 from contacts_core.cases import load_all
 from tests.support.commands import case_line, write_lines
-from tests.support.processes import free_port, running_mock
+from tests.support.environments import ROOT, build_wheel, fresh_venv
+from tests.support.processes import free_port, running_mock, running_mock_of
 
 pytestmark = pytest.mark.process
 
@@ -22,14 +25,17 @@ CI = Path(__file__).resolve().parents[2] / "examples" / "ci"
 GATE = CI / "gate.sh"
 
 
-def gate(url: str, cwd: Path, **extra: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("CONTACTS_CONTRACT_")}
-    env = {
+def gate(url: str, cwd: Path, **extra: str | None) -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("CONTACTS_CONTRACT_", "GATE_")) and k != "PYTHONPATH"
+    }
+    env: dict[str, str | None] = {
         **clean,
         # The toolkit is already installed here: the gate skips its pip step.
         "GATE_INSTALL": "",
         "PYTHON": sys.executable,
-        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
         "CONTACTS_CONTRACT_BASE_URL": url,
         "CONTACTS_CONTRACT_TOKEN": "staff-token",
         "CONTACTS_CONTRACT_ADMIN_TOKEN": "admin-token",
@@ -37,9 +43,81 @@ def gate(url: str, cwd: Path, **extra: str) -> subprocess.CompletedProcess[str]:
         "CONTACTS_CONTRACT_MAX_EXAMPLES": "10",
         **extra,
     }
+    given = {name: value for name, value in env.items() if value is not None}  # None: unset
     return subprocess.run(
-        ["sh", str(GATE)], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+        ["sh", str(GATE)], cwd=cwd, env=given, capture_output=True, text=True, timeout=900
     )
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The toolkit's wheel, built here, and the python of a fresh venv to install it in."""
+    wheel = build_wheel(tmp_path_factory.mktemp("dist"))
+    return wheel, fresh_venv(tmp_path_factory.mktemp("pipeline") / "venv")
+
+
+@pytest.mark.slow
+def test_gate_installs_the_wheel_then_passes_a_correct_backend_and_fails_a_faulty_one(
+    installed: tuple[Path, Path], tmp_path: Path
+) -> None:
+    wheel, python = installed
+    passed, failed = tmp_path / "correct", tmp_path / "faulty"
+    with running_mock("--log-level", "warning") as mock:
+        first = gate(
+            mock.base_url, passed.mkdir() or passed, GATE_INSTALL=str(wheel), PYTHON=str(python)
+        )
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    assert f"gate: installing {wheel}" in first.stdout
+    assert "gate: contacts-contract exited with 0" in first.stdout
+    # Everything below comes from the wheel: the suite the gate installed, and the mock
+    # it brings, started from the pipeline's venv with a deliberate bug.
+    assert (python.parent / "contacts-contract").exists()
+    with running_mock_of(python, "--fault", "dropped-field", "--log-level", "warning") as mock:
+        second = gate(
+            mock.base_url, failed.mkdir() or failed, GATE_INSTALL=str(wheel), PYTHON=str(python)
+        )
+    assert second.returncode == 1, second.stdout[-3000:] + second.stderr[-3000:]
+    assert "gate: contacts-contract exited with 1" in second.stdout
+    for folder, verdict in ((passed, "the contract holds"), (failed, "the contract is broken")):
+        report = (folder / "contract-report.md").read_text()
+        assert report.startswith("# Contract test report")
+        assert f"**{verdict}" in report
+        cases = list(ET.parse(folder / "contract-junit.xml").getroot().iter("testcase"))
+        assert len(cases) == 16 + 4
+    junit = ET.parse(failed / "contract-junit.xml").getroot()
+    broken = [c.get("name") for c in junit.iter("testcase") if c.find("failure") is not None]
+    assert broken == ["echo"]
+    assert {Path(c.where).stem for c in load_all([failed / "contract-found"])} == {"echo"}
+
+
+def test_gate_without_gate_install_says_where_the_toolkit_comes_from(tmp_path: Path) -> None:
+    result = gate("http://127.0.0.1:9", tmp_path, GATE_INSTALL=None)
+    assert result.returncode == 2
+    assert result.stderr.startswith("gate: set GATE_INSTALL to where pip gets the toolkit")
+    assert "git+https://HOST/PATH.git@vX.Y.Z" in result.stderr
+
+
+@pytest.mark.slow
+def test_the_toolkit_installs_from_its_git_repository_at_a_tag(tmp_path: Path) -> None:
+    # As the jobs install it: pip, the git URL and a tag. A clone stands in for the
+    # toolkit's repository (what is committed, tagged here).
+    repository = tmp_path / "contacts-api-toolkit"
+    git = ["git", "-c", "user.name=ci", "-c", "user.email=ci@example.com"]
+    subprocess.run([*git, "clone", "--quiet", str(ROOT), str(repository)], check=True, timeout=120)
+    subprocess.run([*git, "-C", str(repository), "tag", "v0.1.0"], check=True, timeout=60)
+    site = tmp_path / "site"
+    # A PEP 508 URL needs a host: git reads file://localhost/PATH as file:///PATH.
+    requirement = f"contacts-api-toolkit @ git+file://localhost{repository}@v0.1.0"
+    installed = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site),
+         requirement],
+        capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert installed.returncode == 0, installed.stderr[-3000:]
+    assert (site / "contacts_core" / "openapi.yaml").read_bytes() == (
+        repository / "spec" / "openapi.yaml"
+    ).read_bytes()
+    assert (site / "contract_tests" / "cli.py").exists()
 
 
 @pytest.mark.slow
@@ -82,6 +160,34 @@ def test_gate_gives_up_on_a_backend_that_never_answers(tmp_path: Path) -> None:
 
 def load(name: str) -> Any:
     return yaml.safe_load((CI / name).read_text())
+
+
+def installs(requirement: str) -> None:
+    """What a job installs is the toolkit from its git repository at a tag, or a wheel:
+    never a bare name, which no index a CI reaches has."""
+    name, at, url = requirement.partition(" @ ")
+    assert (name, at) == ("contacts-api-toolkit", " @ "), requirement
+    assert url.startswith("git+https://"), url
+    assert url.rsplit("@", 1)[1] == "v0.1.0", url  # a release tag, not a branch
+
+
+def test_github_job_installs_the_toolkit_from_git_at_a_tag() -> None:
+    job = load("github-actions.yml")
+    installs(job["env"]["TOOLKIT"])
+    steps = job["jobs"]["contract"]["steps"]
+    gate_step = next(s for s in steps if s.get("name") == "Contract gate")
+    assert gate_step["env"]["GATE_INSTALL"] == "${{ env.TOOLKIT }}"
+    runs = "\n".join(s.get("run", "") for s in steps)
+    assert 'pip install "$TOOLKIT"' in runs
+    assert "pip install contacts-api-toolkit" not in runs
+
+
+def test_gitlab_job_installs_the_toolkit_from_git_at_a_tag() -> None:
+    job = load("gitlab-ci.yml")["contract-gate"]
+    installs(job["variables"]["TOOLKIT"])
+    assert job["variables"]["GATE_INSTALL"] == "$TOOLKIT"
+    assert not job["image"].endswith("-slim")  # git is needed for a git URL
+    assert 'pip install "$TOOLKIT"' in job["before_script"]
 
 
 def test_github_job_runs_the_gate_and_publishes_junit() -> None:

@@ -30,8 +30,13 @@ class MockProcess:
     readers: list[threading.Thread] = field(default_factory=list, repr=False)
 
 
-def mock_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "mock_server", "--port", "0", *args]
+def mock_command(*args: str, python: str = sys.executable) -> list[str]:
+    return [python, "-m", "mock_server", "--port", "0", *args]
+
+
+def compressing_command(codings: str, *args: str) -> list[str]:
+    """A mock behind a compressing layer (see tests.support.compressing)."""
+    return [sys.executable, "-m", "tests.support.compressing", codings, *args]
 
 
 def proxy_command(*args: str) -> list[str]:
@@ -114,6 +119,22 @@ def running_mock(
 ) -> Iterator[MockProcess]:
     """One mock on 127.0.0.1 with a free port."""
     with running_mocks(args, env=env, timeout=timeout) as (mock,):
+        yield mock
+
+
+@contextmanager
+def running_mock_of(python: Path, *args: str, timeout: float = 30) -> Iterator[MockProcess]:
+    """One mock of another environment (`python`'s: a wheel installed there, say)."""
+    with running([mock_command(*args, python=str(python))], _API_LINE, None, timeout) as (mock,):
+        yield mock
+
+
+@contextmanager
+def running_compressing_mock(
+    codings: str, *args: str, env: dict[str, str] | None = None, timeout: float = 30
+) -> Iterator[MockProcess]:
+    """A mock whose answers come compressed in `codings` (gzip, br, ...), on 127.0.0.1."""
+    with running([compressing_command(codings, *args)], _API_LINE, env, timeout) as (mock,):
         yield mock
 
 

@@ -1,5 +1,6 @@
 """Helpers for the proxy's tests: the proxy served in this process, the suite's fixed
-examples as requests, and a tap that keeps every answer a server sent, from its bytes."""
+examples as requests, a tap that keeps every answer a server sent, from its bytes, and
+the report page read as a person reads it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any
 
 import httptools
@@ -42,6 +44,11 @@ class Served:
     def checks(self) -> set[str]:
         """The checks named in GET /__proxy__/violations."""
         return {v["check"] for v in self.violations()["violations"]}
+
+    def report(self) -> ReportPage:
+        answer = httpx.get(f"{self.url}/__proxy__/report", timeout=10)
+        assert answer.status_code == 200, answer.text
+        return report_page(answer.text)
 
 
 @contextmanager
@@ -95,7 +102,8 @@ def send(client: httpx.Client, base_url: str, probe: model.Probe) -> httpx.Respo
         headers[CONTRACT.auth_header] = probe.credential.header
     if probe.payload.content_type is not None:
         headers["Content-Type"] = probe.payload.content_type
-    return client.post(base_url + CONTRACT.path, content=probe.payload.body, headers=headers)
+    path = probe.path or CONTRACT.path
+    return client.post(base_url + path, content=probe.payload.body, headers=headers)
 
 
 def violation_names(response: httpx.Response) -> set[str]:
@@ -208,3 +216,70 @@ class Tap:
             pass
         finally:
             sink.close()
+
+
+# --- the report page, as a person reads it -------------------------------------------------
+
+
+@dataclass
+class ReportPage:
+    """What GET /__proxy__/report shows: its verdict line, and each row of its checks
+    and warnings tables as (result, note)."""
+
+    summary: str
+    checks: dict[str, tuple[str, str]]
+    warnings: dict[str, tuple[str, str]]
+    facts: list[str]
+    commands: list[str]
+    """The reproductions shown (curl commands), in order."""
+
+
+class _Tables(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.heading = ""
+        self.tables: dict[str, list[list[str]]] = {}
+        self.summary = ""
+        self.facts: list[str] = []
+        self.blocks: list[str] = []
+        self._in: list[str] = []
+        self._cells: list[str] | None = None
+        self._text = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._in.append(tag)
+        if tag in ("h2", "td", "strong", "li", "pre"):
+            self._text = ""
+        if tag == "tr":
+            self._cells = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._in and self._in[-1] == tag:
+            self._in.pop()
+        if tag == "h2":
+            self.heading = self._text.strip()
+        elif tag == "strong" and not self.summary:
+            self.summary = self._text.strip()
+        elif tag == "li":
+            self.facts.append(self._text.strip())
+        elif tag == "pre":
+            self.blocks.append(self._text)
+        elif tag == "td" and self._cells is not None:
+            self._cells.append(self._text.strip())
+        elif tag == "tr" and self._cells:
+            self.tables.setdefault(self.heading, []).append(self._cells)
+            self._cells = None
+
+    def handle_data(self, data: str) -> None:
+        self._text += data
+
+
+def report_page(html: str) -> ReportPage:
+    tables = _Tables()
+    tables.feed(html)
+
+    def rows(heading: str) -> dict[str, tuple[str, str]]:
+        return {cells[0]: (cells[2], cells[3]) for cells in tables.tables.get(heading, [])}
+
+    commands = [block for block in tables.blocks if block.startswith("curl ")]
+    return ReportPage(tables.summary, rows("Checks"), rows("Warnings"), tables.facts, commands)

@@ -1,0 +1,86 @@
+"""One judgement: for the correct mock and every fault of the catalogue (a real
+`contacts-mock --fault NAME` process behind the proxy, the suite's fixed examples sent
+through it with the mock's keys given as --token KEY=ROLE), GET /__proxy__/report,
+GET /__proxy__/violations and the X-Contract-Violations headers of the answers agree on
+every check: which failed, and in how many exchanges."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import httpx
+import pytest
+
+from contract_tests.checks import CHECKS
+from mock_server import faults
+from tests.support.processes import running_mock
+from tests.support.proxying import fixed_probes, proxy_in_front_of, send, violation_names
+
+pytestmark = pytest.mark.process
+
+PROBES = fixed_probes()
+# The fault the report used to call "holds" beside its violation: permission_enforced
+# needs a user key, which the proxy is given as --token KEY=user. It runs in the fast
+# subset; the rest of the catalogue is slow.
+FAST = "non-staff-accepted"
+FAULTS = [None, *faults.catalogue()]
+FAILED_NOTE = re.compile(r"^\d+ calls?, (\d+) failed$")
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        pytest.param(f, marks=() if f == FAST else pytest.mark.slow, id=f or "correct")
+        for f in FAULTS
+    ],
+)
+def test_report_violations_and_header_agree_on_every_check(fault: str | None) -> None:
+    args = ("--fault", fault) if fault else ()
+    with (
+        running_mock(*args, "--log-level", "warning") as mock,
+        proxy_in_front_of(mock.base_url) as proxy,
+        httpx.Client(timeout=30) as client,
+    ):
+        named: Counter[str] = Counter()
+        for probe in PROBES:
+            named.update(violation_names(send(client, proxy.url, probe)))
+        violations = proxy.violations()
+        page = proxy.report()
+
+    counts = violations["counts"]
+    assert counts == dict(named), "GET /__proxy__/violations and the headers disagree"
+    listed = Counter(v["check"] for v in violations["violations"])
+    assert listed == named  # all of them kept: fewer than the 1,000 it keeps
+    for check in CHECKS:
+        state, note = page.checks[check.name]
+        if check.name in counts:
+            assert state == "failed", f"{check.name}: {state} ({note}) beside its violations"
+            failed = FAILED_NOTE.match(note)
+            assert failed, note
+            assert int(failed.group(1)) == counts[check.name], (check.name, note)
+        else:
+            assert state != "failed", f"{check.name}: failed in the report only ({note})"
+        assert "--non-staff-token" not in note, note  # options the proxy does not have
+        assert "--admin-token" not in note, note
+    verdict = "the contract is broken" if counts else "the contract holds"
+    assert page.summary.startswith(verdict), page.summary
+    if fault is not None:
+        caught = faults.get(fault)
+        if caught.warning:
+            assert page.warnings[caught.caught_by][0] == "warned"
+        else:
+            assert caught.caught_by in counts
+
+
+def test_a_check_needing_a_role_not_given_says_which_token_to_give() -> None:
+    with (
+        running_mock("--log-level", "warning") as mock,
+        proxy_in_front_of(mock.base_url, tokens={"staff-token": "staff"}) as proxy,
+        httpx.Client(timeout=30) as client,
+    ):
+        for probe in PROBES[:5]:
+            send(client, proxy.url, probe)
+        page = proxy.report()
+    assert page.checks["permission_enforced"] == ("not run", "needs --token KEY=user")
+    assert page.checks["admin_key_accepted"] == ("not run", "needs --token KEY=admin")
