@@ -34,10 +34,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.processes import running_mock  # noqa: E402
-
 from contract_tests.config import Config  # noqa: E402
 from mock_server import faults  # noqa: E402
+from tests.support.processes import running_mock  # noqa: E402
 
 SPEC = ROOT / "spec" / "openapi.yaml"
 BIN = Path(sys.executable).parent

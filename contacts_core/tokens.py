@@ -9,8 +9,13 @@ says `staff`, `no-key` or `look-alike/admin/last-dropped`, not the key.
 from __future__ import annotations
 
 import hmac
+import json
 from collections.abc import Iterable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
+from http.cookies import CookieError, SimpleCookie
+from typing import Any
+from urllib.parse import parse_qs
 
 TOKEN_SCHEME = "Token"
 """The word before the key in `Authorization: Token <key>`."""
@@ -146,6 +151,37 @@ def hidden(text: str, keys: Iterable[str]) -> str:
         if key:
             text = text.replace(key, "*" * len(key))
     return text
+
+
+def placed_values(
+    headers: Iterable[tuple[bytes, bytes]], query: bytes, body: bytes
+) -> list[tuple[str, str]]:
+    """What a request holds at each place of `PLACES`: (place, value) pairs, in the order
+    of PLACES. Read as a careless backend reads them: the query string, the Cookie
+    header, the named headers, a top-level string field of a JSON object body."""
+    found: list[tuple[str, str]] = []
+    named = {bytes(k).lower(): bytes(v).decode("latin-1") for k, v in headers}
+    parameters = parse_qs(query.decode("latin-1"))
+    cookie: SimpleCookie = SimpleCookie()
+    with suppress(CookieError):  # an unreadable Cookie header holds no key
+        cookie.load(named.get(b"cookie", ""))
+    fields: Any = None
+    for place, where in PLACES.items():
+        if where.where == "query":
+            found += [(place, value) for value in parameters.get(where.name, [])]
+        elif where.where == "cookie" and where.name in cookie:
+            found.append((place, cookie[where.name].value))
+        elif where.where == "header" and where.name.lower().encode() in named:
+            found.append((place, named[where.name.lower().encode()]))
+        elif where.where == "body":
+            if fields is None:
+                try:
+                    fields = json.loads(body)
+                except ValueError:
+                    fields = {}
+            if isinstance(fields, dict) and isinstance(fields.get(where.name), str):
+                found.append((place, fields[where.name]))
+    return found
 
 
 # --- look-alikes --------------------------------------------------------------------------

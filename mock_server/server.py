@@ -82,7 +82,12 @@ class MockServer:
         self.own_process = own_process
         self.config = uvicorn_config(
             app,
-            log_config=log_config(settings.log_format, log_level, "mock_server"),
+            log_config=log_config(
+                settings.log_format,
+                log_level,
+                "mock_server",
+                [*settings.tokens, *filter(None, [settings.control_token])],
+            ),
             log_level=log_level,
             head_timeout=settings.head_timeout_s,
             workers=settings.workers,

@@ -33,7 +33,7 @@ from contacts_core.asgi import (
 )
 from contacts_core.cases import CaseLog
 from contacts_core.cors import Cors
-from contacts_core.tokens import TOKEN_SCHEME, is_control_key
+from contacts_core.tokens import NONE, TOKEN_SCHEME, is_control_key
 from contract_tests.contract import contract
 from contract_tests.proxy import report
 from contract_tests.proxy.encoding import Corrupt, NotDecodable, decoded
@@ -240,13 +240,18 @@ class ValidatingProxy:
 
     async def _judged(self, scope: Scope, receive: Receive, send: Send) -> None:
         sent = await read_body(receive, self.limit)
+        credential = self.keys.credential(header(scope, self.auth_header))
+        if credential.name == NONE:
+            query = bytes(scope.get("query_string", b""))
+            placed = self.keys.misplaced(scope["headers"], query, sent.data)
+            credential = placed or credential
         request = LiveRequest(
             method=scope["method"],
             target=_target(scope),
             path=scope["path"],
             content_type=header(scope, b"content-type"),
             body=sent,
-            credential=self.keys.credential(header(scope, self.auth_header)),
+            credential=credential,
             at=time.time(),
             headers=_answer_headers(scope),
         )

@@ -131,7 +131,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(banner(settings, base_url(sock)), flush=True)
     config = uvicorn_config(
         proxy,
-        log_config=log_config(log_format, log_level, LOGGER),
+        log_config=log_config(
+            log_format,
+            log_level,
+            LOGGER,
+            [*settings.tokens, *filter(None, [settings.control_token])],
+        ),
         log_level=log_level,
         head_timeout=HEAD_TIMEOUT_S,
         # The upstream's Date and Server pass through; the proxy adds none of its own.

@@ -127,6 +127,24 @@ class Keys:
                 return _live(UNKNOWN_ROLE, f"{scheme} {MASK}", label, name)
         return _live(self.kind_of(name), f"{scheme} <{name} key>", f"a {name} key", name)
 
+    def misplaced(
+        self, headers: list[tuple[bytes, bytes]], query: bytes, body: bytes
+    ) -> LiveCredential | None:
+        """A key given with --token put where the contract puts no credential (the query
+        string, a cookie, another header, the body), named as a case names it; None when
+        the request holds none."""
+        for place, value in tokens.placed_values(headers, query, body):
+            role = self.table.role_of(value)
+            if role is None:
+                continue
+            kind, where = self.kind_of(role), tokens.PLACES[place]
+            label = f"the {role} key {where.description}, no Authorization header"
+            credential = model.Credential(
+                model.MISPLACED, None, label, f"{kind}/{place}", (where, MASK)
+            )
+            return LiveCredential(credential, f"{tokens.MISPLACED}/{role}/{place}")
+        return None
+
     def mask(self, text: str, others: tuple[str, ...] = ()) -> str:
         """The text with every key given (and `others`) replaced, for log lines built
         from a request."""

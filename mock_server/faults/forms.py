@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from http.cookies import CookieError, SimpleCookie
-from urllib.parse import parse_qs
 
-from contacts_core.tokens import PLACES
+from contacts_core.tokens import PLACES, placed_values
 from mock_server.faults.auth import as_key
 from mock_server.faults.registry import Head, Reply, facts, head_fault, json_reply
 
@@ -42,39 +40,14 @@ def body_limit_32k(head: Head, tokens: Mapping[str, str]) -> Head | Reply:
     return json_reply(413, {"detail": f"Request body is larger than {SMALL_LIMIT} bytes."})
 
 
-def _keys_at(head: Head, where: str) -> list[str]:
-    """The values a request holds at the places of this kind (query, cookie, header, body)."""
-    names = [place.name for place in PLACES.values() if place.where == where]
-    match where:
-        case "query":
-            query = parse_qs(head.query.decode("latin-1"))
-            return [value for name in names for value in query.get(name, [])]
-        case "cookie":
-            cookie: SimpleCookie = SimpleCookie()
-            try:
-                cookie.load((head.header(b"cookie") or b"").decode("latin-1"))
-            except CookieError:
-                return []
-            return [cookie[name].value for name in names if name in cookie]
-        case "header":
-            found = (head.header(name.lower().encode()) for name in names)
-            return [value.decode("latin-1") for value in found if value is not None]
-    try:
-        body = json.loads(head.body)
-    except ValueError:
-        return []
-    return [
-        body[name] for name in names if isinstance(body, dict) and isinstance(body.get(name), str)
-    ]
-
-
 def _believed(head: Head, tokens: Mapping[str, str], where: str) -> Head:
     """The request with the first known key found at `where` as its Authorization header,
     when it has none."""
     auth = facts().op.auth_header.lower().encode()
     if head.header(auth) is not None:
         return head
-    key = next((value for value in _keys_at(head, where) if value in tokens), None)
+    placed = placed_values(head.headers, head.query, head.body)
+    key = next((v for place, v in placed if PLACES[place].where == where and v in tokens), None)
     if key is None:
         return head
     body = head.body

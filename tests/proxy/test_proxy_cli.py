@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from contacts_core import cases
+from contacts_core.tokens import PLACES
 from contract_tests.model import Keys
 from tests.support.processes import running_mock, running_proxy
 from tests.support.proxying import CONTRACT, fixed_probes, send, violation_names
@@ -113,11 +114,14 @@ def test_strict_recording_proxy_in_front_of_a_faulty_mock(tmp_path: Path) -> Non
     assert len(recorded) == len(probes) + len(extra) == violations["exchanges"]
     assert {case.source for case in recorded} == {"proxy"}
     named = {case.credential for case in recorded}
-    assert {name for name in named if not name.startswith("look-alike/")} == {
+    kinds = {name for name in named if not name.startswith(("look-alike/", "misplaced/"))}
+    assert kinds == {
         "staff", "admin", "user", "none", "bearer", "no-key", "key-with-spaces", "masked"
     }  # fmt: skip
-    # The fixed examples' keys that resemble a given key, named by what they resemble.
+    # The fixed examples' keys that resemble a given key, named by what they resemble,
+    # and the given keys put where no credential belongs, named by where.
     assert {"look-alike/staff/last-dropped", "look-alike/admin/other-case"} <= named
+    assert {f"misplaced/staff/{place}" for place in PLACES} <= named
     over = [c for c, e in zip(recorded, entries, strict=True) if e["response"]["status"] == 413]
     # One byte over, or 3 MiB streamed: kept as the first limit + 1 bytes, still over it.
     assert [len(c.body) for c in over] == [CONTRACT.max_body_bytes + 1] * 2

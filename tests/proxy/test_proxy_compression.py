@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from contract_tests import model
+from contract_tests.engine import build_request
 from mock_server import faults
 from tests.support.processes import running_compressing_mock, running_mock
 from tests.support.proxying import (
@@ -43,13 +44,9 @@ class Raw:
 
 def send_raw(client: httpx.Client, served: Served, probe: model.Probe, coding: str) -> Raw:
     """A probe as the suite sends it, asking for `coding`."""
-    headers = {"Accept-Encoding": coding}
-    if probe.credential.header is not None:
-        headers[CONTRACT.auth_header] = probe.credential.header
-    if probe.payload.content_type is not None:
-        headers["Content-Type"] = probe.payload.content_type
-    url = served.url + (probe.path or CONTRACT.path)
-    with client.stream("POST", url, content=probe.payload.body, headers=headers) as answer:
+    request, _ = build_request(probe, served.url, CONTRACT)
+    headers = [*request.headers, ("Accept-Encoding", coding)]
+    with client.stream("POST", request.url, content=request.body, headers=headers) as answer:
         return Raw(answer.status_code, answer.headers, b"".join(answer.iter_raw()))
 
 

@@ -15,6 +15,8 @@ import pytest
 import yaml
 
 from contacts_core.cases import load_all
+from contract_tests.checks import CHECKS
+from contract_tests.client_warnings import WARNINGS
 from tests.support.commands import case_line, write_lines
 from tests.support.environments import ROOT, build_wheel, fresh_venv
 from tests.support.processes import free_port, running_mock, running_mock_of
@@ -83,7 +85,7 @@ def test_gate_installs_the_wheel_then_passes_a_correct_backend_and_fails_a_fault
         assert report.startswith("# Contract test report")
         assert f"**{verdict}" in report
         cases = list(ET.parse(folder / "contract-junit.xml").getroot().iter("testcase"))
-        assert len(cases) == 16 + 4
+        assert len(cases) == len(CHECKS) + len(WARNINGS)
     junit = ET.parse(failed / "contract-junit.xml").getroot()
     broken = [c.get("name") for c in junit.iter("testcase") if c.find("failure") is not None]
     assert broken == ["echo"]
@@ -128,7 +130,7 @@ def test_gate_passes_a_correct_backend_and_writes_the_reports(tmp_path: Path) ->
         result = gate(url, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     cases = list(ET.parse(tmp_path / "contract-junit.xml").getroot().iter("testcase"))
-    assert len(cases) == 16 + 4  # the checks, then the warnings
+    assert len(cases) == len(CHECKS) + len(WARNINGS)  # the checks, then the warnings
     assert (tmp_path / "contract-report.md").read_text().startswith("# Contract test report")
     assert "gate: the cases in contract-cases are sent first" in result.stdout
     assert "Cases: 1 sent from contract-cases, 0 not sent" in result.stdout

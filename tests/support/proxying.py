@@ -20,6 +20,7 @@ import uvicorn
 
 from contract_tests import model, phases
 from contract_tests.contract import contract
+from contract_tests.engine import build_request
 from contract_tests.model import Credentials, Keys
 from contract_tests.proxy import ProxySettings, ValidatingProxy, create_proxy
 
@@ -97,13 +98,8 @@ def fixed_probes(keys: Keys = MOCK_KEYS) -> list[model.Probe]:
 
 def send(client: httpx.Client, base_url: str, probe: model.Probe) -> httpx.Response:
     """One probe as the suite sends it."""
-    headers = {}
-    if probe.credential.header is not None:
-        headers[CONTRACT.auth_header] = probe.credential.header
-    if probe.payload.content_type is not None:
-        headers["Content-Type"] = probe.payload.content_type
-    path = probe.path or CONTRACT.path
-    return client.post(base_url + path, content=probe.payload.body, headers=headers)
+    request, _ = build_request(probe, base_url, CONTRACT)
+    return client.post(request.url, content=request.body, headers=list(request.headers))
 
 
 def violation_names(response: httpx.Response) -> set[str]:
