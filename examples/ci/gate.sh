@@ -28,7 +28,9 @@
 #            seed each night (it is printed, to replay a failure), and warnings fail it
 #            (CONTACTS_CONTRACT_MAX_EXAMPLES=1000, CONTACTS_CONTRACT_WARNINGS_AS_ERRORS=1).
 #   full     the default run: 300 examples per generated phase, no time budget (default).
-# A CONTACTS_CONTRACT_* variable the job sets wins over its profile.
+# Every profile sets CONTACTS_CONTRACT_FAIL_UNDER_COVERAGE=100: a run that leaves a cell
+# of the contract's input space unsent fails. A CONTACTS_CONTRACT_* variable the job sets
+# wins over its profile.
 #
 # The suite creates contacts: point it at a disposable environment, never production.
 #
@@ -69,6 +71,11 @@ if [ -z "${GATE_INSTALL+set}" ]; then
     exit 2
 fi
 install=$GATE_INSTALL
+
+# Every profile fails when the run's own input coverage drops: the fixed examples cover
+# every cell of the contract's input space, so anything under 100% is a gap in the gate.
+: "${CONTACTS_CONTRACT_FAIL_UNDER_COVERAGE:=100}"
+export CONTACTS_CONTRACT_FAIL_UNDER_COVERAGE
 
 case "${GATE_PROFILE:-full}" in
     pr)
