@@ -86,6 +86,9 @@ class Case:
     body: bytes
     credential: str
     where: str = field(default="", compare=False)
+    seen: dict[str, Any] | None = field(default=None, compare=False)
+    """What the recorder saw beside the request (a proxy's recording), as read: never
+    sent, never an expectation."""
 
 
 @cache
@@ -241,6 +244,7 @@ def loads(line: bytes | str, where: str = "<case>") -> Case:
         body=body,
         credential=value["credential"],
         where=where,
+        seen=value.get("seen"),
     )
 
 
@@ -338,6 +342,14 @@ def _problem(value: Any) -> str | None:
 
 def _short(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def recorded_body(answer: dict[str, Any]) -> bytes:
+    """The body of an answer a recorder saw (`seen.response`); b"" when it kept none."""
+    if "body" not in answer and "body_base64" not in answer:
+        return b""
+    body = _body(answer)
+    return body if isinstance(body, bytes) else b""
 
 
 def _body(value: dict[str, Any]) -> bytes | str:

@@ -35,7 +35,10 @@ PROG = "contacts-contract"
 SUBCOMMANDS = """subcommands:
   contacts-contract proxy --upstream URL ...
       a validating proxy between a frontend and a real backend: every exchange is
-      judged by the same checks, live (contacts-contract proxy --help)"""
+      judged by the same checks, live (contacts-contract proxy --help)
+  contacts-contract compare --base-url BACKEND [--mock-url URL] ...
+      the same requests to the mock and to a backend, every difference named
+      (contacts-contract compare --help)"""
 
 
 def build_parser() -> Parser:
@@ -136,6 +139,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         from contract_tests.proxy.cli import main as proxy
 
         proxy(args[1:])
+        return
+    if args[:1] == ["compare"]:
+        from contract_tests.compare_cli import main as compare
+
+        compare(args[1:])
         return
     config = parse_config(args)
     interactive = sys.stderr.isatty()

@@ -55,7 +55,7 @@ from contract_tests.outcome import (
 )
 from contract_tests.payloads import with_key
 
-__all__ = ["GRACE", "Engine", "Interrupted", "run", "target"]
+__all__ = ["GRACE", "Engine", "Interrupted", "Unanswered", "build_request", "run", "target"]
 
 # The longest an interrupted run waits for the request in flight before it reports.
 GRACE = 2.0
@@ -70,7 +70,9 @@ class Interrupted(KeyboardInterrupt):
 
 
 @dataclass
-class _Unanswered(Exception):
+class Unanswered(Exception):
+    """A request that got no response (a timeout, a reset connection)."""
+
     reason: str
     request: Request
 
@@ -114,13 +116,13 @@ class Engine:
 
     def send(self, probe: Probe) -> Call:
         """Send one probe and judge nothing yet: the call, with the oracle's verdict.
-        Raises _Unanswered when it gets no response."""
+        Raises Unanswered when it gets no response."""
         request, payload = build_request(probe, self.base_url, self.contract)
         try:
             with self._waiting():
                 exchange = self.client.send(request)
         except TransportError as error:
-            raise _Unanswered(str(error), request) from None
+            raise Unanswered(str(error), request) from None
         return Call(
             request=exchange.request,
             response=exchange.response,
@@ -149,7 +151,7 @@ class Engine:
             raise Stopped()
         try:
             call = self.send(probe)
-        except _Unanswered as error:
+        except Unanswered as error:
             failure = Failure(
                 "not_a_server_error",
                 f"no response: {error.reason}",
@@ -170,6 +172,12 @@ class Engine:
             self.diagnosis.observe(probe.credential.kind, on_spec_path, call.response.status)
         self.progress(RequestJudged(phase, self.findings.phases[phase]))
         return failures
+
+    def call(self, probe: Probe) -> Call:
+        """Send one probe on its own (a comparison's), judged by the oracle and by no check.
+        Raises Unanswered when it gets no response."""
+        with self._turn:
+            return self.send(probe)
 
     def check(self, probe: Probe, phase: str) -> list[Failure]:
         """Send one probe on its own, outside a run (the pytest plugin's case items)."""
@@ -393,7 +401,7 @@ def required_statuses(c: Contract, keys: Keys, cases_only: bool) -> tuple[int, .
     return tuple(sorted(int(code) for code in wanted if int(code) in c.statuses))
 
 
-def _keys_for_mock(tokens: dict[str, str], c: Contract) -> Keys:
+def keys_for_mock(tokens: dict[str, str], c: Contract) -> Keys:
     """The embedded mock's keys: one for each role the spec allows (the admin one as
     --admin-token) and one for a role it does not."""
     roles = c.operation.roles
@@ -415,7 +423,7 @@ def target(config: Config) -> Iterator[tuple[str, Keys]]:
     from mock_server.embedded import EmbeddedMock  # the only use of the mock
 
     with EmbeddedMock() as mock:
-        yield mock.url, _keys_for_mock(dict(mock.settings.tokens), contract())
+        yield mock.url, keys_for_mock(dict(mock.settings.tokens), contract())
 
 
 def run(config: Config, progress: Progress = quiet) -> Outcome:

@@ -25,7 +25,7 @@ from contract_tests.client_warnings import WARNINGS
 from contract_tests.contract import Contract
 from contract_tests.model import FAILED, NOT_RUN, PASSED, WARNED, Failure
 
-__all__ = ["MAX_DISTINCT", "Findings", "Result", "Scope", "failure_from"]
+__all__ = ["MAX_DISTINCT", "Distinct", "Findings", "Result", "Scope", "failure_from"]
 
 # Distinct failures kept per check or warning; beyond, they are counted, not kept, so
 # that a long-running judge (a proxy) stays bounded.
@@ -68,7 +68,7 @@ class Result:
 
 
 @dataclass
-class _Kept:
+class Distinct:
     """The distinct failures of one check (or warning) kept, bounded."""
 
     by_message: bool = False
@@ -102,8 +102,8 @@ class Findings:
         """Calls that failed each check or raised each warning."""
         self.statuses: Counter[int] = Counter()
         self.phases: Counter[str] = Counter()
-        self._kept: dict[str, _Kept] = {}
-        self._warnings: dict[str, _Kept] = {}
+        self._kept: dict[str, Distinct] = {}
+        self._warnings: dict[str, Distinct] = {}
         self._run_level: dict[str, RunLevel] = {
             c.name: c.run_level(self.scope) for c in CHECKS if c.run_level is not None
         }
@@ -136,7 +136,7 @@ class Findings:
             self.runs.update(c.name for c in applied + checked)
             self.failed.update(c.name for c, _ in failed + raised)
             for warning, message in raised:
-                self._warnings.setdefault(warning.name, _Kept(by_message=True)).add(
+                self._warnings.setdefault(warning.name, Distinct(by_message=True)).add(
                     failure_from(call, warning.name, message, phase, minimal=False)
                 )
             if not call.outside_contract:
@@ -166,8 +166,8 @@ class Findings:
             self.failed[failure.check] += 1
             self._keep(failure.check).add(failure)
 
-    def _keep(self, name: str) -> _Kept:
-        return self._kept.setdefault(name, _Kept())
+    def _keep(self, name: str) -> Distinct:
+        return self._kept.setdefault(name, Distinct())
 
     # --- reading it ---------------------------------------------------------------------
 
@@ -197,15 +197,15 @@ class Findings:
         messages = self._run_level[check.name].verdict()
         if messages is None:
             return Result(check, NOT_RUN, 0, note=self.scope.not_judged)
-        held = self._kept.get(check.name) or _Kept()
-        kept = _Kept(
+        held = self._kept.get(check.name) or Distinct()
+        kept = Distinct(
             distinct=dict(held.distinct), complete=held.complete
         )  # reading changes nothing
         for message in messages:
             kept.add(Failure(check.name, message, None, None, "", "", WHOLE_RUN, minimal=False))
         return self._result(check, FAILED, kept, extra=len(messages))
 
-    def _result(self, check: Check, failing: str, kept: _Kept | None, extra: int = 0) -> Result:
+    def _result(self, check: Check, failing: str, kept: Distinct | None, extra: int = 0) -> Result:
         """`failing` (FAILED, WARNED) when a call failed the rule, else PASSED, or NOT_RUN
         when no call it applies to was judged."""
         runs = self.runs[check.name]
@@ -214,7 +214,7 @@ class Findings:
             if runs == 0:
                 return Result(check, NOT_RUN, 0, note="no request it applies to was sent")
             return Result(check, PASSED, runs)
-        kept = kept or _Kept()
+        kept = kept or Distinct()
         return Result(
             check,
             failing,

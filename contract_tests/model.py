@@ -221,6 +221,9 @@ class Failure:
     """The time budget ran out before Hypothesis could shrink it."""
     sent_with: Credential | None = None
     """The credential sent, by kind (`label` says it for people): to keep it as a case."""
+    counterpart: tuple[Request, Response | None] | None = None
+    """For a difference between two sides: the same request to the other side (the
+    mock), and its answer."""
 
     @property
     def size(self) -> int:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from contract_tests.model import FAILED, PASSED, WARNED, Failure
-from contract_tests.report.model import Group, Report, example
+from contract_tests.report.model import Example, Group, Report, example
 from contract_tests.report.secrets import Secrets
 
 # The cases not sent listed in the console; the report lists them all.
@@ -25,12 +25,25 @@ def _first(group: Group, number: str, noun: str, more_where: str) -> list[str]:
     lines = ["", f"{number}. {group.name}: {first.message}"]
     if first.command:
         lines.append(f"   request: {first.request}")
-        lines += indented(first.command)
-        lines.append(f"   response: {first.response}")
+        lines += _sides(first, "   ")
     more = len(group.examples) - 1
     if more:
         lines.append(f"   ({more} more distinct {noun}{'' if more == 1 else 's'} {more_where})")
     return lines
+
+
+def _sides(shown: Example, prefix: str = "") -> list[str]:
+    """An example's command and answer; for a difference, the backend's then the mock's."""
+    if not shown.other_command:
+        return [*indented(shown.command, prefix), f"{prefix}response: {shown.response}"]
+    return [
+        f"{prefix}the backend:",
+        *indented(shown.command, prefix + "  "),
+        f"{prefix}  response: {shown.response}",
+        f"{prefix}the mock:",
+        *indented(shown.other_command, prefix + "  "),
+        f"{prefix}  response: {shown.other_response}",
+    ]
 
 
 def console(report: Report, report_path: Path | None = None) -> str:
@@ -75,7 +88,7 @@ def _tables(report: Report) -> list[str]:
     for row in report.checks:
         state = row.state.upper() if row.state == FAILED else row.state
         lines.append(f"  {state:<8} {row.name:<{width}}  {row.note}")
-    lines += ["", "Warnings (they do not fail the run unless --warnings-as-errors)"]
+    lines += ["", report.warnings_heading]
     for row in report.warnings:
         state = {WARNED: "WARNING", PASSED: "clear"}.get(row.state, row.state)
         lines.append(f"  {state:<8} {row.name:<{width}}  {row.note}")
@@ -91,8 +104,7 @@ def group_text(group: Group, noun: str, replay: str = "", exports: str = "") -> 
     for shown in group.examples:
         lines += ["", shown.message]
         if shown.command:
-            lines += [f"request: {shown.request}", shown.command]
-            lines.append(f"response: {shown.response}")
+            lines += [f"request: {shown.request}", *_sides(shown)]
     if replay:
         lines += ["", f"replay: {replay}"]
     return "\n".join(lines)

@@ -49,6 +49,11 @@ def _html_group(group: Group, noun: str, css: str) -> list[str]:
                 f"<pre>{e(example.command)}</pre>",
                 f"<p>Response:</p><pre>{e(example.response)}</pre>",
             ]
+        if example.other_command:
+            parts += [
+                f"<p>The same request to the mock:</p><pre>{e(example.other_command)}</pre>",
+                f"<p>The mock's response:</p><pre>{e(example.other_response)}</pre>",
+            ]
     parts.append("</details>")
     return parts
 

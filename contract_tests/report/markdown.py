@@ -24,6 +24,16 @@ def _markdown_group(group: Group, noun: str) -> list[str]:
                 "",
                 f"  - response: `{_inline_code(example.response)}`",
             ]
+        if example.other_command:
+            out += [
+                "  - the same request to the mock:",
+                "",
+                "    ```sh",
+                *indented(example.other_command, "    "),
+                "    ```",
+                "",
+                f"  - the mock's response: `{_inline_code(example.other_response)}`",
+            ]
     return out
 
 

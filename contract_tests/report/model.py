@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from contract_tests import __version__
+from contract_tests.comparison import ComparisonOutcome
 from contract_tests.contract import contract, status_name
 from contract_tests.coverage import CoverageSummary
 from contract_tests.findings import Findings, Result
@@ -54,6 +55,9 @@ class Example:
     command: str
     """A curl command that sends the request again; empty for run-level findings."""
     response: str
+    other_command: str = ""
+    """For a difference: the same request to the other side (the mock), as a command."""
+    other_response: str = ""
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,7 @@ class Report:
     """How to set the variables the commands read (by role, never a key)."""
     not_judged: str = ""
     """Why the backend could not be judged (the run's set-up is wrong), if it could not."""
+    warnings_heading: str = "Warnings (they do not fail the run unless --warnings-as-errors)"
     interrupted: bool = False
     coverage: CoverageSummary | None = None
     """The input space's cells, and how many calls exercised each."""
@@ -141,7 +146,7 @@ def _where(failure: Failure) -> str:
 def _excerpt(failure: Failure) -> str:
     if failure.response is None:
         return "(no response)"
-    text = failure.response.text(EXCERPT)
+    text = failure.response.text(EXCERPT).rstrip()
     return f"{failure.response.status} {text}" if text else str(failure.response.status)
 
 
@@ -149,11 +154,18 @@ def example(failure: Failure, secrets: Secrets, insecure: bool) -> Example:
     """One failure ready to show: its message, how it was found, its curl, its answer."""
     if failure.request is None:
         return Example(failure.message, "", "", "")
+    other_command = other_response = ""
+    if failure.counterpart is not None:
+        request, response = failure.counterpart
+        other_command = curl(request, secrets, insecure)
+        other_response = _excerpt(replace(failure, response=response))
     return Example(
         failure.message,
         _where(failure),
         curl(failure.request, secrets, insecure),
         _excerpt(failure),
+        other_command,
+        other_response,
     )
 
 
@@ -242,6 +254,7 @@ def model(
     interrupted: bool = False,
     coverage: CoverageSummary | None = None,
     fails: bool | None = None,
+    warnings_heading: str = "",
 ) -> Report:
     """The report of any judged calls: check and warning results, the statuses seen.
     `summary`: the verdict in words, when not the one the results give."""
@@ -267,6 +280,7 @@ def model(
         not_judged=not_judged,
         interrupted=interrupted,
         coverage=coverage,
+        **({"warnings_heading": warnings_heading} if warnings_heading else {}),
     )
 
 
@@ -387,3 +401,63 @@ def _ending(phase: PhaseRun) -> str:
     if phase.starved:
         ending += f"; only {phase.requests} requests: too few to mean much, give --max-time more"
     return ending
+
+
+def from_comparison(outcome: ComparisonOutcome) -> Report:
+    """The report of a comparison: the kinds --fail-on names as checks, the other kinds
+    apart, every difference with both answers and a command for each side."""
+    c = outcome.config
+    secrets = key_secrets(outcome.keys, c.suite.show_token)
+    mock = f"{outcome.mock} (embedded)" if outcome.embedded else outcome.mock
+    if outcome.recorded:
+        compared = f"{outcome.pairs} of {outcome.recorded} recorded exchanges replayed"
+        backend = ", ".join(str(path) for path in c.recording)
+    else:
+        compared = f"{outcome.pairs} requests to each side in {outcome.duration:.1f} s"
+        backend = outcome.backend
+    differing = sum(r.calls for r in outcome.results)
+    facts = [
+        ("Backend", backend),
+        ("Mock", mock),
+        ("Compared", compared),
+        ("Fails on", ", ".join(c.fail_on) or "nothing"),
+    ]
+    if not outcome.recorded:
+        facts.insert(2, ("Seed", str(outcome.seed)))
+    if outcome.diagnosis is not None:
+        summary = f"{Verdict.NOT_JUDGED.value}: {outcome.diagnosis}"
+    elif outcome.recorded:
+        summary = (
+            f"the mock answers {outcome.differing} of {outcome.pairs} recorded exchanges "
+            "differently"
+        )
+    else:
+        summary = f"{outcome.differing} of {outcome.pairs} requests answered differently"
+    kinds = ", ".join(f"{r.name} {r.calls}" for r in outcome.results if r.calls) or "none"
+    summary += f" (differences by kind: {kinds})"
+    failing = [r for r in outcome.results if r.name in c.fail_on]
+    others = [r for r in outcome.results if r.name not in c.fail_on]
+    time = [(p.name, p.requests, p.seconds, _ending(p)) for p in outcome.phases.values()]
+    return model(
+        failing,
+        others,
+        outcome.statuses,
+        title=f"contacts-contract compare {__version__}: {backend} against the mock {mock}",
+        secrets=secrets,
+        facts=facts,
+        time=time,
+        replay="",
+        properties=[
+            ("backend", backend),
+            ("mock", outcome.mock),
+            ("compared", str(outcome.pairs)),
+            ("differences", str(differing)),
+        ],
+        duration=outcome.duration,
+        insecure=c.suite.insecure,
+        unsent=outcome.unsent,
+        summary=summary,
+        not_judged=outcome.diagnosis or "",
+        fails=not outcome.ok,
+        warnings_heading="Other differences (they do not fail the run unless --fail-on names them)",
+    )

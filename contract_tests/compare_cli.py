@@ -1,0 +1,134 @@
+"""contacts-contract compare: the same requests to the mock and to a backend, every
+difference named (contract_tests.comparison). A thin layer, as the suite's own command
+line is: options -> the comparison -> the report."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import fields, replace
+from pathlib import Path
+from typing import Any
+
+from contacts_core.options import ConfigError, Option, Parser, url
+from contract_tests import __version__, exits
+from contract_tests.cases import saved_text
+from contract_tests.comparison import DEFAULT_FAIL_ON, CompareConfig, run_comparison
+from contract_tests.config import ENV_PREFIX, OPTIONS, Config
+from contract_tests.differences import KINDS
+from contract_tests.report import console, write
+from contract_tests.report.model import from_comparison
+
+PROG = "contacts-contract compare"
+_SHARED = (
+    "token", "admin-token", "non-staff-token", "max-examples", "seed", "request-timeout",
+    "rate-limit", "junit-xml", "report", "show-token", "insecure", "cases", "save-cases",
+)  # fmt: skip
+_BY_NAME = {option.name: option for option in OPTIONS}
+
+
+def _kinds(text: str) -> tuple[str, ...]:
+    """Kinds of difference, comma-separated; "" for none."""
+    named = tuple(kind.strip() for kind in text.split(",") if kind.strip())
+    for kind in named:
+        if kind not in KINDS:
+            raise ValueError(f"{kind!r} is not a kind of difference: {', '.join(KINDS)}")
+    return named
+
+
+COMPARE_OPTIONS = (
+    Option("base-url", url, "the backend to compare with the mock", "URL"),
+    Option("mock-url", url, "the mock to compare; without it, an embedded mock is started "
+           "with the same keys and roles", "URL"),
+    Option("recording", Path, "a proxy's recording (contacts-contract proxy --record): its "
+           "requests are sent to the mock and its answers compared with the backend's, "
+           "which the recording holds; no --base-url then", "FILE", separator=os.pathsep),
+    Option("fail-on", _kinds, "the kinds of difference that fail the run (exit 1), "
+           "comma-separated: "
+           f"{', '.join(KINDS)} (default {', '.join(DEFAULT_FAIL_ON)})", "KIND",
+           ",".join(DEFAULT_FAIL_ON)),
+    *(_BY_NAME[name] for name in _SHARED),
+    replace(_BY_NAME["max-time"], help="seconds for the whole comparison: the cases and the "
+            "fixed examples always run whole, a generated sample takes the rest (default 30)"),
+)  # fmt: skip
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        COMPARE_OPTIONS,
+        ENV_PREFIX,
+        __version__,
+        prog=PROG,
+        description="Send the same requests to the mock and to a backend and name every "
+        "difference: status, shape, values, headers, texts. It creates records on the "
+        "backend: point it at a disposable environment.",
+    )
+    parser.epilog = (
+        "exit status:\n  0  no difference of the kinds --fail-on names\n  1  such a "
+        "difference\n  2  usage error\n  3  could not judge: a side unreachable, or a key or "
+        "URL no correct backend would answer so"
+    )
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    return parser
+
+
+def parse_config(argv: Sequence[str]) -> CompareConfig:
+    parser = build_parser()
+    values = parser.values(parser.parse_args(argv))
+    try:
+        return _config(values)
+    except ConfigError as error:
+        parser.error(str(error))
+
+
+def _config(values: dict[str, Any]) -> CompareConfig:
+    recording, mock_url = values.pop("recording"), values.pop("mock_url")
+    fail_on = values.pop("fail_on")
+    if not recording and values["base_url"] is None:
+        raise ConfigError(f"--base-url (or {ENV_PREFIX}BASE_URL) names the backend to compare")
+    if recording and values["base_url"] is not None:
+        raise ConfigError("--recording holds the backend's answers: give it or --base-url")
+    if values["token"] is None and (values["base_url"] is not None or mock_url is not None):
+        raise ConfigError(f"--token (or {ENV_PREFIX}TOKEN) is required: a key both sides accept")
+    known = {f.name for f in fields(Config)}
+    suite = Config(**{k: v for k, v in values.items() if k in known and v is not None})
+    return CompareConfig(suite, mock_url, recording, fail_on)
+
+
+def main(argv: Sequence[str]) -> None:
+    config = parse_config(argv)
+    try:
+        outcome = run_comparison(config)
+    except KeyboardInterrupt:
+        print(f"\n{PROG}: interrupted", file=sys.stderr)
+        raise SystemExit(exits.SIGNALLED["SIGINT"]) from None
+    except Exception as error:
+        known = exits.for_error(error)
+        if known is None:
+            raise
+        print(f"{PROG}: {known[1]}", file=sys.stderr)
+        raise SystemExit(known[0]) from None
+    report = from_comparison(outcome)
+    print(console(report, config.suite.report))
+    suite = config.suite
+    try:
+        write(report, suite.junit_xml, suite.report)
+        if suite.save_cases is not None:
+            found = [*outcome.results]
+            target = outcome.mock if config.recording else outcome.backend
+            print(saved_text(found, target, outcome.keys, suite.save_cases))
+    except Exception as error:
+        known = exits.for_error(error)
+        if known is None:
+            raise
+        print(f"{PROG}: {known[1]}", file=sys.stderr)
+        raise SystemExit(known[0]) from None
+    if outcome.diagnosis is not None:
+        print(f"{PROG}: could not judge: {outcome.diagnosis}", file=sys.stderr)
+        raise SystemExit(exits.NOT_JUDGED)
+    raise SystemExit(exits.OK if outcome.ok else exits.BROKEN)
+
+
+__all__ = ["COMPARE_OPTIONS", "main", "parse_config"]

@@ -1,0 +1,176 @@
+"""Is the mock still the backend? The same requests to both, every difference named: no
+false alarm between two correct mocks, every fault of the catalogue that changes an answer
+shown as a difference of the right kind, a proxy's recording replayed against the mock,
+and the exit statuses a pipeline reads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from contract_tests import phases
+from contract_tests.comparison import CompareConfig, Comparison
+from contract_tests.config import Config
+from contract_tests.differences import HEADERS, SHAPE, STATUS, VALUES
+from contract_tests.model import Keys
+from contract_tests.outcome import FIXED
+from mock_server import faults
+from mock_server.embedded import EmbeddedMock
+from mock_server.settings import Settings
+from tests.support.commands import contract
+from tests.support.processes import running_mock, running_proxy
+from tests.support.proxying import fixed_probes, send
+
+pytestmark = pytest.mark.process
+
+KEYS = Keys("staff-token", "admin-token", "user-token")
+SEED = 20261202
+# The kind a fault's difference is, by the check that catches it in a run of the suite.
+KIND_BY_CHECK = {
+    "positive_data_acceptance": STATUS,
+    "status_code_conformance": STATUS,
+    "not_a_server_error": STATUS,
+    "content_type_conformance": SHAPE,
+    "response_schema_conformance": SHAPE,
+    "server_set_values": VALUES,
+    "timestamps": VALUES,
+    "echo": VALUES,
+    "negative_data_rejection": STATUS,
+    "authentication_required": STATUS,
+    "authentication_before_validation": STATUS,
+    "credential_placement": STATUS,
+    "permission_enforced": STATUS,
+    "admin_key_accepted": STATUS,
+    "heading_path_served": STATUS,
+    "www_authenticate_scheme": HEADERS,
+    "field_errors_named": SHAPE,
+    "json_charset": HEADERS,
+}
+OVERRIDES = {
+    "missing-www-authenticate": HEADERS,  # the same 401, without the header
+    # Every id given twice: ids are per instance, so no single answer differs from the
+    # mock's. Only a run of the suite sees it (unique_ids).
+    "repeated-ids": None,
+}
+
+
+@pytest.fixture(scope="module")
+def correct() -> Iterator[EmbeddedMock]:
+    with EmbeddedMock() as mock:
+        yield mock
+
+
+def compared(backend: str, mock: str, max_time: float = 2.0) -> Comparison:
+    config = CompareConfig(
+        Config(base_url=backend, token="staff-token", seed=SEED, max_time=max_time)
+    )
+    return Comparison(config, backend, mock, KEYS)
+
+
+def test_two_correct_mocks_differ_in_nothing(correct: EmbeddedMock) -> None:
+    with EmbeddedMock() as other:
+        outcome = compared(other.url, correct.url, max_time=4).run()
+    assert outcome.pairs > len(fixed_probes(KEYS))
+    assert outcome.differing == 0, [
+        (r.name, r.failures[0].message) for r in outcome.results if r.failures
+    ]
+    assert outcome.ok
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(faults.catalogue()))
+def test_every_fault_that_changes_an_answer_shows_as_its_kind(
+    name: str, correct: EmbeddedMock
+) -> None:
+    fault = faults.get(name)
+    expected = OVERRIDES.get(name, KIND_BY_CHECK.get(fault.caught_by))
+    with EmbeddedMock(Settings(port=0, fault=name)) as faulty:
+        comparison = compared(faulty.url, correct.url)
+        comparison.run_whole(FIXED, phases.fixed_probes(comparison.backend.plan))
+        outcome = comparison.outcome(0.0)
+    kinds = [r.name for r in outcome.results if r.calls]
+    if expected is None:
+        assert kinds == [], kinds
+        return
+    assert kinds, f"{name}: no difference"
+    assert kinds[0] == expected, f"{name}: the most serious difference is {kinds[0]}"
+
+
+def test_the_command_line_fails_on_the_kinds_asked_and_keeps_what_it_found(
+    correct: EmbeddedMock, tmp_path: Path
+) -> None:
+    with EmbeddedMock(Settings(port=0, fault="email-lowercased")) as faulty:
+        common = ("--base-url", faulty.url, "--token", "staff-token", "--max-time", "2")
+        lenient = contract("compare", *common, "--seed", str(SEED))
+        strict = contract(
+            "compare", *common, "--fail-on", "status,shape,values", "--report",
+            str(tmp_path / "report.md"), "--junit-xml", str(tmp_path / "junit.xml"),
+            "--save-cases", str(tmp_path / "found"),
+        )  # fmt: skip
+    # A stored email lowercased is a values difference: reported, not failing by default.
+    assert lenient.returncode == 0, lenient.stdout[-2000:] + lenient.stderr
+    assert "WARNING  values" in lenient.stdout
+    assert strict.returncode == 1, strict.stdout[-2000:]
+    assert "FAILED   values" in strict.stdout
+    assert '"email" is "' in strict.stdout
+    assert "the backend:" in strict.stdout
+    assert "the mock:" in strict.stdout
+    assert "requests answered differently (differences by kind: values" in strict.stdout
+    assert "values" in (tmp_path / "report.md").read_text()
+    assert (tmp_path / "junit.xml").read_text().count("<testcase") == 5
+    assert (tmp_path / "found" / "values.jsonl").read_text().strip()
+
+
+def test_a_wrong_key_is_the_set_up_not_a_difference(correct: EmbeddedMock) -> None:
+    result = contract("compare", "--base-url", correct.url, "--token", "nope", "--max-time", "1")
+    assert result.returncode == 3, result.stdout[-2000:]
+    assert "could not judge" in result.stderr
+    assert "the staff key (--token) was refused (401) on every request" in result.stderr
+
+
+def test_usage_errors_are_one_line() -> None:
+    for args, says in (
+        ((), "--base-url (or CONTACTS_CONTRACT_BASE_URL) names the backend to compare"),
+        (("--base-url", "http://127.0.0.1:9"), "--token (or CONTACTS_CONTRACT_TOKEN) is required"),
+        (("--fail-on", "colour"), "'colour' is not a kind of difference"),
+    ):
+        result = contract("compare", *args)
+        assert result.returncode == 2, result.stderr
+        assert says in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_recording_alone_is_compared_with_the_mock(tmp_path: Path) -> None:
+    record = tmp_path / "staging.jsonl"
+    tokens = [
+        "--token",
+        "staff-token=staff",
+        "--token",
+        "admin-token=admin",
+        "--token",
+        "user-token=user",
+    ]
+    with (
+        running_mock("--fault", "email-lowercased", "--log-level", "warning") as staging,
+        running_proxy("--upstream", staging.base_url, *tokens, "--record", str(record)) as proxy,
+        httpx.Client(timeout=30) as client,
+    ):
+        probes = fixed_probes(KEYS)
+        for probe in probes:
+            send(client, proxy.base_url, probe)
+    lenient = contract("compare", "--recording", str(record))
+    strict = contract("compare", "--recording", str(record), "--fail-on", "values")
+    assert lenient.returncode == 0, lenient.stdout[-2000:] + lenient.stderr
+    summary = lenient.stdout.strip().splitlines()[-1]
+    assert summary.startswith("the mock answers ")
+    # A key the proxy was not given is recorded as `masked`: no role to replay it with.
+    lines = record.read_text().splitlines()
+    masked = sum('"credential": "masked"' in line for line in lines)
+    assert len(lines) == len(probes)
+    assert f"of {len(lines) - masked} recorded exchanges differently" in summary
+    assert lenient.stdout.count("the recorder did not know the key's role") == masked
+    assert "(differences by kind: values" in summary
+    assert strict.returncode == 1
