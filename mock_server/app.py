@@ -185,8 +185,10 @@ class MockApp:
             app,
             allow_origins=list(s.cors_origins),
             allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
-            allow_headers=["Authorization", "Content-Type", "Prefer"],
-            expose_headers=["WWW-Authenticate", "Allow"],
+            # Whatever a preflight asks for, as the proxy (and staging) allow: frontends add
+            # tracing headers (X-Request-Id, traceparent, sentry-trace, baggage) to every call.
+            allow_headers=["*"],
+            expose_headers=["WWW-Authenticate", "Allow", "Preference-Applied"],
             max_age=600,
         )
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import re
 import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -85,13 +84,30 @@ def _too_large(limit: int) -> ApiError:
     return ApiError.detail(413, f"Request body is larger than {limit} bytes.")
 
 
-_PREFERENCE = re.compile(r"(code|example)=([\w.-]+)")
+def preferences(values: list[str]) -> dict[str, str]:
+    """The preferences of Prefer headers, as RFC 7240 reads them: tokens case-insensitive,
+    whitespace around "=" allowed, values maybe quoted, parameters after ";" set aside,
+    the first of a repeated preference kept (section 2)."""
+    found: dict[str, str] = {}
+    for value in values:
+        for preference in value.split(","):
+            name, _, word = preference.split(";", 1)[0].partition("=")
+            name = name.strip().lower()
+            if name and name not in found:
+                found[name] = word.strip().strip('"')
+    return found
+
+
+def _prefer_headers(scope: Scope) -> list[str]:
+    return [bytes(v).decode("latin-1") for k, v in scope["headers"] if k.lower() == b"prefer"]
 
 
 class PreferCode:
     """`Prefer: code=NNN` answers the spec's documented NNN response with its first
-    example, `Prefer: code=NNN, example=NAME` with a named one (Prism's convention), so
-    a frontend can show every error state on purpose. Nothing is stored."""
+    example, `Prefer: code=NNN, example=NAME` with a named one (Prism's convention), and
+    `Prefer: example=NAME` alone with that example at its own status, so a frontend can
+    show every error state on purpose. `Preference-Applied` says what was answered.
+    Nothing is stored."""
 
     def __init__(self, app: ASGIApp, operation: Operation) -> None:
         self.app = app
@@ -99,16 +115,28 @@ class PreferCode:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and operation_id(scope) == self.operation.operation_id:
-            prefer = header(scope, b"prefer")
-            wanted = dict(_PREFERENCE.findall(prefer)) if prefer else {}
+            wanted = preferences(_prefer_headers(scope))
             if "code" in wanted:
                 await self._answer(wanted["code"], wanted.get("example"), send)
                 return
+            if "example" in wanted:
+                await self._answer(self._status_of(wanted["example"]), wanted["example"], send)
+                return
         await self.app(scope, receive, send)
+
+    def _status_of(self, example: str) -> str:
+        statuses = [s for s, r in self.operation.responses.items() if example in r.examples]
+        if len(statuses) != 1:
+            names = ", ".join(n for r in self.operation.responses.values() for n in r.examples)
+            raise ApiError.detail(
+                400,
+                f"Prefer: example={example} is not an example of this operation; use one of {names}.",
+            )
+        return str(statuses[0])
 
     async def _answer(self, code: str, example: str | None, send: Send) -> None:
         responses = self.operation.responses
-        response = responses.get(int(code)) if code.isdigit() else None
+        response = responses.get(int(code)) if _is_number(code) else None
         if response is None:
             codes = ", ".join(str(status) for status in sorted(responses))
             raise ApiError.detail(
@@ -120,8 +148,11 @@ class PreferCode:
             raise ApiError.detail(
                 400, f"Prefer: example={example} is not an example of {code}; use one of {names}."
             )
-        body = response.examples[example] if example else response.example
-        await send_json(send, response.status, body, response.headers.items())
+        name = example or next(iter(response.examples), None)
+        applied = f"code={response.status}" + (f", example={name}" if name else "")
+        body = response.examples[name] if name else response.example
+        headers = [*response.headers.items(), ("Preference-Applied", applied)]
+        await send_json(send, response.status, body, headers)
 
 
 class Latency:

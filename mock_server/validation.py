@@ -46,6 +46,14 @@ def parse_json(raw: bytes) -> Any:
         raise InvalidBody({"detail": f"JSON parse error - {error}"}) from None
 
 
+def _lone_surrogate(error: UnicodeEncodeError) -> str:
+    code = ord(error.object[error.start])
+    return (
+        f"JSON parse error - \\u{code:04x} is a lone surrogate escape, not a character;"
+        " a string must be valid Unicode."
+    )
+
+
 def _type_name(value: Any) -> str:
     if value is None:
         return "null"
@@ -116,6 +124,9 @@ class BodyValidator:
             if self._validator.is_valid(body):
                 return {}
             found = list(self._validator.iter_errors(body))
+        except UnicodeEncodeError as error:
+            # JSON lets a \\uD800 escape stand alone; it is no character, so no text.
+            raise InvalidBody({"detail": _lone_surrogate(error)}) from None
         except ValueError:  # jsonschema_rs takes no value nested over 255 levels deep
             raise InvalidBody({"detail": "JSON parse error - nesting is too deep."}) from None
         errors: dict[str, list[str]] = {}
