@@ -124,9 +124,9 @@ class BodyValidator:
             if self._validator.is_valid(body):
                 return {}
             found = list(self._validator.iter_errors(body))
-        except UnicodeEncodeError as error:
+        except UnicodeEncodeError as unencodable:
             # JSON lets a \\uD800 escape stand alone; it is no character, so no text.
-            raise InvalidBody({"detail": _lone_surrogate(error)}) from None
+            raise InvalidBody({"detail": _lone_surrogate(unencodable)}) from None
         except ValueError:  # jsonschema_rs takes no value nested over 255 levels deep
             raise InvalidBody({"detail": "JSON parse error - nesting is too deep."}) from None
         errors: dict[str, list[str]] = {}
