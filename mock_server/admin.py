@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from functools import wraps
 from importlib import resources
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, Router
@@ -72,6 +73,10 @@ def routes(store: ContactStore, cases: CaseTaker) -> Router:
         body = "".join(line + "\n" for line in lines if line is not None)
         return Response(body, media_type=CASES_MEDIA_TYPE, headers={OMITTED: str(omitted)})
 
+    async def clear_requests(_request: Request) -> Response:
+        await store.clear_journal()
+        return Response(status_code=204)
+
     async def health(_request: Request) -> Response:
         return JSONResponse({"status": "ok", "contacts": await store.count()})
 
@@ -85,6 +90,7 @@ def routes(store: ContactStore, cases: CaseTaker) -> Router:
             Route("/contacts", _answers_503(reset_contacts), methods=["DELETE"]),
             Route("/contacts/{contact_id:int}/view", _answers_503(view_contact), methods=["POST"]),
             Route("/requests", _answers_503(requests), methods=["GET"]),
+            Route("/requests", _answers_503(clear_requests), methods=["DELETE"]),
             Route("/health", _answers_503(health), methods=["GET"]),
             Route("/openapi.yaml", admin_spec, methods=["GET"]),
         ]
@@ -111,6 +117,19 @@ class AdminDispatch:
                 await send_json(send, 401, {"detail": NEEDS_CONTROL_TOKEN}, headers)
                 return
             scope = dict(scope, path=path[len(self.prefix) :] or "/", root_path=self.prefix)
-            await self.router(scope, receive, send)
+            # With an app in the scope, Starlette raises its 404 and 405 instead of
+            # answering them in plain text: every answer here is JSON.
+            scope.setdefault("app", self)
+            try:
+                await self.router(scope, receive, send)
+            except HTTPException as error:
+                detail = (
+                    f'Method "{scope["method"]}" not allowed.'
+                    if error.status_code == 405
+                    else "Not found."
+                )
+                await send_json(
+                    send, error.status_code, {"detail": detail}, (error.headers or {}).items()
+                )
             return
         await self.app(scope, receive, send)

@@ -112,7 +112,7 @@ class JournalEntry(NamedTuple):
             "method": self.method,
             "path": self.path,
             "status": self.status,
-            "time": rfc3339(self.started, 0),
+            "time": rfc3339(self.started, 3),
             "duration_ms": round(self.duration * 1000, 3),
         }
 
@@ -160,6 +160,9 @@ class ContactStore(Protocol):
 
     async def journal(self) -> list[JournalEntry]:
         """The journal, oldest first."""
+
+    async def clear_journal(self) -> None:
+        """Forget every journal entry (contacts stay)."""
 
     async def close(self) -> None:
         """Write what is pending and let go of connections."""

@@ -87,6 +87,9 @@ class MemoryStore:
     async def journal(self) -> list[JournalEntry]:
         return list(self._journal)
 
+    async def clear_journal(self) -> None:
+        self._journal.clear()
+
     async def close(self) -> None:
         return None
 

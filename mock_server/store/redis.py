@@ -241,6 +241,11 @@ class RedisStore:
         entries = await self._trips.call("LRANGE", self._journal, 0, -1)
         return [JournalEntry.loads(entry) for entry in entries]
 
+    async def clear_journal(self) -> None:
+        # Entries still waiting to ride along are older than the request that clears.
+        self._pending.clear()
+        await self._trips.call("DEL", self._journal)
+
     async def close(self) -> None:
         # Entries Redis does not take now are lost with the process.
         self._trips.start()

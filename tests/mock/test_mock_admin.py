@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import httpx
+import pytest
 import yaml
 from openapi_spec_validator import validate
 
@@ -102,3 +104,44 @@ async def test_max_contacts_drops_the_oldest(make_mock: MakeMock) -> None:
         listed = (await client.get("/__mock__/contacts")).json()
     assert [c["id"] for c in listed] == [3, 4, 5]
     assert [c["subject"] for c in listed] == ["s2", "s3", "s4"]
+
+
+async def test_deleting_the_requests_clears_the_journal_and_keeps_the_contacts(
+    client: httpx.AsyncClient,
+) -> None:
+    await client.post(URL, json={"subject": "x"}, headers=STAFF)
+    assert (await client.get("/__mock__/requests")).json() != []
+    assert (await client.delete("/__mock__/requests")).status_code == 204
+    assert (await client.get("/__mock__/requests")).json() == []
+    assert len((await client.get("/__mock__/contacts")).json()) == 1
+
+
+async def test_resetting_the_contacts_keeps_the_journal(client: httpx.AsyncClient) -> None:
+    await client.post(URL, json={"subject": "x"}, headers=STAFF)
+    await client.delete("/__mock__/contacts")
+    assert len((await client.get("/__mock__/requests")).json()) == 1
+
+
+async def test_journal_times_have_milliseconds_and_an_offset(client: httpx.AsyncClient) -> None:
+    await client.post(URL, json={"subject": "x"}, headers=STAFF)
+    (entry,) = (await client.get("/__mock__/requests")).json()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", entry["time"]), entry
+    assert datetime.fromisoformat(entry["time"]).utcoffset() is not None
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("POST", "/__mock__/contacts/abc/view", 404),
+        ("GET", "/__mock__/contacts/1/view", 405),
+        ("GET", "/__mock__/nothing", 404),
+        ("PUT", "/__mock__/requests", 405),
+    ],
+)
+async def test_every_admin_answer_is_json_even_for_unknown_routes(
+    client: httpx.AsyncClient, method: str, path: str, status: int
+) -> None:
+    response = await client.request(method, path)
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("application/json")
+    assert "detail" in response.json()
