@@ -88,6 +88,8 @@ def argument(option: Option, prefix: str) -> dict[str, Any]:
         variable += ", comma-separated" if sep == "," else f", separated by {sep!r}"
         action = "append"
     help_parts.append(f"[{variable}]")
+    if option.default:
+        help_parts.append(f"(default: {option.default})")
     kwargs: dict[str, Any] = {
         "dest": option.dest,
         "default": None,

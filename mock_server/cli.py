@@ -53,7 +53,7 @@ OPTIONS = (
     Option("token", key_role, "an accepted token and its role (staff, admin or user); "
            "replaces the built-in tokens", "KEY=ROLE", _BUILT_IN_TOKENS, separator=",",
            setting="tokens"),
-    Option("cors-origin", help="an allowed browser origin; default any", metavar="ORIGIN",
+    Option("cors-origin", help="an allowed browser origin; * is any", metavar="ORIGIN",
            default="*", separator=",", setting="cors_origins"),
     Option("latency", _MS, "delay added to every API response", "MS", "0",
            setting="latency_ms", env="LATENCY"),
@@ -78,8 +78,10 @@ OPTIONS = (
            "worker processes; more than 1 needs a shared store (--store redis://...)", "N", "1"),
     Option("control-token", help="every /__mock__/ request then needs Authorization: Token KEY",
            metavar="KEY"),
-    Option("log-format", default="text", choices=("text", "json")),
-    Option("log-level", default="info", choices=("debug", "info", "warning", "error")),
+    Option("log-format", help="log lines as text, for people, or as JSON, one object a line, "
+           "for log collectors", default="text", choices=("text", "json")),
+    Option("log-level", help="the least severe level logged; info includes one access line "
+           "per request", default="info", choices=("debug", "info", "warning", "error")),
     Option("fault", _fault, "serve with one deliberate backend bug, to check that a contract "
            "suite catches it; see --list-faults", "NAME"),
     Option("record", Path, "append every request of the API to FILE as a case (JSON Lines, "
@@ -134,6 +136,7 @@ def banner(settings: Settings, mock: MockApp, base_url: str, seed_report: str | 
         f"  OpenAPI:     {base_url}/api/openapi.json",
         f"  Admin:       {base_url}{ADMIN_PREFIX}/contacts"
         + (" (Authorization: Token <control token>)" if settings.control_token else ""),
+        f"  Admin spec:  {base_url}{ADMIN_PREFIX}/openapi.yaml",
         f"  Tokens:      {tokens}",
         f"  Store:       {mock.store.describe()}"
         + (f", {settings.workers} workers" if settings.workers > 1 else ""),

@@ -1,21 +1,26 @@
-"""--seed-file: a JSON list of contacts, each checked against the spec's Contact schema."""
+"""--seed-file: a JSON list of contacts, each checked against the spec's Contact schema.
+Fields the server sets (the id, the timestamps, `viewed`...) and unsent optional fields
+may be left out: they are filled as a create fills them."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from jsonschema_rs import Draft4Validator
 
+from contacts_core.clock import utc_now
 from contacts_core.spec import operation
 from mock_server.store import Contact
 
 
 class SeedError(ValueError):
-    """The seed file cannot be used; the message says why, in one line."""
+    """The seed file cannot be used; the message names every problem, in one line."""
 
 
 def read_seed_file(path: Path) -> list[Contact]:
+    """The seed file's contacts, complete, in the spec's field order. Raises SeedError."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
@@ -24,20 +29,53 @@ def read_seed_file(path: Path) -> list[Contact]:
         raise SeedError(f"seed file {path} is not valid JSON: {error}") from None
     if not isinstance(data, list):
         raise SeedError(f"seed file {path} must hold a JSON list of contacts")
-    schema = operation().success.schema
+    contacts, problems = _complete(data)
+    if problems:
+        raise SeedError(f"seed file {path}, " + "; ".join(problems))
+    return contacts
+
+
+def _complete(data: list[Any]) -> tuple[list[Contact], list[str]]:
+    op = operation()
+    schema = op.success.schema
     validator = Draft4Validator(schema, validate_formats=True)
+    (id_field,) = op.id_fields
+    created, *later = op.timestamp_fields
+    # What a create gives a field nobody sent; a field missing from here is required.
+    defaults: dict[str, Any] = {**op.unsent_values, **op.creation_values}
+    given_ids = [c[id_field] for c in data if isinstance(c, dict) and type(c.get(id_field)) is int]
+    next_id = max(given_ids, default=0) + 1
+    now = utc_now()
+    contacts: list[Contact] = []
+    problems: list[str] = []
     seen: set[int] = set()
-    for index, contact in enumerate(data):
-        problem = next(iter(validator.iter_errors(contact)), None)
-        if problem is not None:
-            where = "/".join(str(p) for p in problem.instance_path) or "the contact"
-            raise SeedError(f"seed file {path}, item {index}: {where}: {problem.message}")
-        unknown = sorted(set(contact) - set(schema["properties"]))
+    for index, item in enumerate(data):
+        if not isinstance(item, dict):
+            problems.append(f"item {index}: not a JSON object")
+            continue
+        contact: dict[str, Any] = {name: item[name] for name in op.response_fields if name in item}
+        for name, value in defaults.items():
+            contact.setdefault(name, value)
+        if id_field not in contact:
+            # As a create would number it: after every id the file gives.
+            contact[id_field] = next_id
+            next_id += 1
+        contact.setdefault(created, now)
+        for name in later:
+            contact.setdefault(name, contact[created])
+        contact = {name: contact[name] for name in op.response_fields if name in contact}
+        found = [
+            f"item {index}: {'/'.join(str(p) for p in e.instance_path) or 'the contact'}: {e.message}"
+            for e in validator.iter_errors(contact)
+        ]
+        unknown = sorted(set(item) - set(schema["properties"]))
         if unknown:
-            raise SeedError(
-                f"seed file {path}, item {index}: unknown field(s) {', '.join(unknown)}"
-            )
-        if contact["id"] in seen:
-            raise SeedError(f"seed file {path}, item {index}: id {contact['id']} is repeated")
-        seen.add(contact["id"])
-    return data
+            found.append(f"item {index}: unknown field(s) {', '.join(unknown)}")
+        if not found and contact[id_field] in seen:
+            found.append(f"item {index}: id {contact[id_field]} is repeated")
+        if found:
+            problems += found
+            continue
+        seen.add(contact[id_field])
+        contacts.append(contact)
+    return contacts, problems

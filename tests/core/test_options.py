@@ -129,7 +129,10 @@ def test_help_names_each_variable_and_separator(
     with pytest.raises(SystemExit):
         parsed(["--help"])
     text = " ".join(capsys.readouterr().out.split())
-    assert "port [APP_PORT]" in text
+    assert "port [APP_PORT] (default: 8000)" in text
+    assert "--log-format {text,json} [APP_LOG_FORMAT] (default: text)" in text
+    assert "requests per second [APP_RATE]" in text
+    assert "[APP_RATE] (default" not in text
     assert "a key and its role (repeatable) [APP_TOKENS, comma-separated]" in text
     assert f"case files (repeatable) [APP_CASES, separated by {os.pathsep!r}]" in text
     assert "--strict refuse what breaks the contract [APP_STRICT]" in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import subprocess
 from pathlib import Path
@@ -284,3 +285,29 @@ def test_banner_warns_when_anyone_can_reach_the_admin_api(
     assert "Store:       memory" in text
     if control_token:
         assert control_token not in text
+
+
+def test_help_shows_defaults_and_describes_the_log_options(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        parse_settings(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "[CONTACTS_MOCK_PORT] (default: 8000)" in text
+    assert "[CONTACTS_MOCK_HOST] (default: 127.0.0.1)" in text
+    for name, choices, default in (
+        ("log-format", "{text,json}", "text"),
+        ("log-level", "{debug,info,warning,error}", "info"),
+    ):
+        variable = f"CONTACTS_MOCK_{name.replace('-', '_').upper()}"
+        described = re.search(
+            rf"--{name} {re.escape(choices)} (.*?) ?\[{variable}\] \(default: {default}\)", text
+        )
+        assert described is not None, name
+        assert described.group(1), f"--{name} has no description"
+
+
+def test_banner_names_the_admin_api_spec() -> None:
+    settings = Settings()
+    text = banner(settings, create_app(settings), "http://mock.test:8000", None)
+    assert "http://mock.test:8000/__mock__/openapi.yaml" in text
