@@ -14,7 +14,7 @@ from contacts_core.spec import Operation
 from contacts_core.tokens import TokenTable
 from mock_server.auth import authenticate, authorize
 from mock_server.errors import ApiError
-from mock_server.recorder import CaseTaker
+from mock_server.recorder import Answered, CaseTaker
 from mock_server.store import ContactStore, JournalEntry
 
 ROUTING = "connexion_routing"
@@ -192,23 +192,35 @@ class Journal:
         sent = None
         if self.taker.wants(scope):
             sent, receive = await self.taker.take(scope, receive)
-            if sent is not None and self.log is not None:
-                line = self.taker.line(scope["path"], sent, started)
-                if line is not None:
-                    self.log.add(line)
-            if sent is not None:
-                sent = self.taker.journaled(sent)
+        # The answer is kept only for a recording's case line, bounded as a case's body.
+        keep_answer = sent is not None and self.log is not None
+        headers: list[tuple[bytes, bytes]] = []
+        chunks: list[bytes] = []
+        kept = 0
 
         async def record_status(message: Message) -> None:
-            nonlocal status
+            nonlocal status, headers, kept
             if message["type"] == "http.response.start":
                 status = message["status"]
+                headers = list(message.get("headers", []))
+            elif keep_answer and message["type"] == "http.response.body":
+                chunk = message.get("body", b"")
+                if kept <= self.taker.operation.max_body_bytes:
+                    chunks.append(chunk)
+                    kept += len(chunk)
             await send(message)
 
         try:
             await self.app(scope, receive, record_status)
         finally:
             duration = time.time() - started
+            if keep_answer and sent is not None and self.log is not None:
+                answered = Answered(status, headers, b"".join(chunks))
+                line = self.taker.line(scope["path"], sent, started, answered)
+                if line is not None:
+                    self.log.add(line)
+            if sent is not None:
+                sent = self.taker.journaled(sent)
             self.store.record(
                 JournalEntry(scope["method"], scope["path"], status, started, duration, sent)
             )

@@ -7,12 +7,19 @@ keeps that much of each (`store.SentRequest`); the case line is built when a rec
 or someone asks for it. The keys the mock knows are masked wherever else they appear (a
 form field holding a token by mistake), so a case never holds one. Requests answered
 from `Prefer: code=...` are left out: they never reach what a backend would do.
+
+In a recording, `seen` holds what the mock answered beside each case, in the proxy's
+recordings' shape (`contract_tests.proxy.recording`): the time, the response (status,
+headers, body) and the error (none: the mock answers every request). `violations` is
+empty: the mock does not judge its own answers. The journal keeps no answers, so its
+cases have no `seen`.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import Any, NamedTuple
 
 from starlette.types import Receive, Scope
 
@@ -20,6 +27,7 @@ from contacts_core.asgi import ClientDisconnect, read_body, replay
 from contacts_core.cases import (
     Case,
     CaseError,
+    body_json,
     dumps,
     kept_body,
     label_from,
@@ -27,10 +35,18 @@ from contacts_core.cases import (
 )
 from contacts_core.clock import rfc3339
 from contacts_core.spec import Operation
-from contacts_core.tokens import TokenTable, credential_of
+from contacts_core.tokens import TokenTable, credential_of, hidden
 from mock_server.store import JOURNAL_BODY_BYTES, SentRequest
 
 logger = logging.getLogger("mock_server")
+
+
+class Answered(NamedTuple):
+    """What the mock answered a request, as a recording keeps it."""
+
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
 
 
 class CaseTaker:
@@ -80,9 +96,12 @@ class CaseTaker:
         too_large = sent.body is not None and len(sent.body) > JOURNAL_BODY_BYTES
         return sent._replace(body=None) if too_large else sent
 
-    def line(self, path: str, sent: SentRequest, at: float) -> str | None:
-        """The request as a case line; None when it cannot be one (its body was not kept,
-        or its content type is not printable ASCII)."""
+    def line(
+        self, path: str, sent: SentRequest, at: float, answered: Answered | None = None
+    ) -> str | None:
+        """The request as a case line, with what the mock answered in `seen`; None when
+        it cannot be one (its body was not kept, or its content type is not printable
+        ASCII)."""
         if sent.body is None:
             return None
         when = rfc3339(at, 3)
@@ -96,8 +115,26 @@ class CaseTaker:
             body=sent.body,
             credential=sent.credential,
         )
+        seen: dict[str, Any] | None = None
+        if answered is not None:
+            response = self._response(answered)
+            seen = {"time": rfc3339(at), "response": response, "error": None, "violations": []}
         try:
-            return dumps(masked(case, self.keys))
+            return dumps(masked(case, self.keys), seen)
         except CaseError as error:
             logger.warning("request not recorded as a case: %s", error)
             return None
+
+    def _response(self, answered: Answered) -> dict[str, Any]:
+        body, _ = kept_body(answered.body)
+        shown: dict[str, Any] = {
+            "status": answered.status,
+            "headers": [
+                [n.decode("latin-1"), hidden(v.decode("latin-1"), self.keys)]
+                for n, v in answered.headers
+            ],
+            **{name: hidden(value, self.keys) for name, value in body_json(body).items()},
+        }
+        if len(body) < len(answered.body):
+            shown["body_truncated"] = True
+        return shown

@@ -14,6 +14,7 @@ import pytest
 
 from contacts_core import cases
 from contacts_core.spec import operation
+from contacts_core.tokens import LOOK_ALIKE, look_alikes
 from mock_server.admin import OMITTED
 from mock_server.app import MockApp
 from mock_server.store import JournalEntry, SentRequest
@@ -86,12 +87,16 @@ def test_a_recorded_file_holds_every_request_of_the_api_and_never_a_key(tmp_path
     for key in [*KEYS, CONTROL]:
         assert key.encode() not in text
 
-    # The journal gives the same lines, but for a body over its bound.
+    # The journal gives the same cases, but for a body over its bound, without the
+    # answers (`seen`), which it does not keep.
     assert status == 200
     assert headers["content-type"] == "application/jsonl"
     assert headers[OMITTED.lower()] == "1"
-    lines = record.read_text().splitlines()
-    assert journal.decode().splitlines() == lines[:-2] + lines[-1:]
+    lines = [
+        {k: v for k, v in json.loads(line).items() if k != "seen"}
+        for line in record.read_text().splitlines()
+    ]
+    assert [json.loads(line) for line in journal.decode().splitlines()] == lines[:-2] + lines[-1:]
 
 
 def test_record_to_a_path_that_cannot_be_written_is_one_clear_error(tmp_path: Path) -> None:
@@ -191,3 +196,32 @@ def test_a_journal_entry_keeps_its_request_through_a_store_of_text() -> None:
     assert JournalEntry.loads('["GET", "/x", 404, 1.0, 0.5]') == JournalEntry(
         "GET", "/x", 404, 1.0, 0.5
     )
+
+
+def test_a_recording_holds_what_the_mock_answered_as_the_proxy_records_it(
+    tmp_path: Path,
+) -> None:
+    record = tmp_path / "answers.jsonl"
+    staff = next(iter(KEYS))
+    (alike, *_) = look_alikes(staff)
+    sent = [(token(staff), b'{"subject": "Hi"}'), (token(alike.key), b"{}"), (token(staff), b"[]")]
+    with running_mock("--record", str(record), *tokens()) as mock:
+        port = port_of(mock)
+        answers = [request(port, "POST", URL, body, headers) for headers, body in sent]
+
+    recorded = cases.load_all([record])
+    assert [c.credential for c in recorded] == [
+        "staff",
+        f"{LOOK_ALIKE}/staff/{alike.kind}",
+        "staff",
+    ]
+    for case, (status, _, body) in zip(recorded, answers, strict=True):
+        assert case.seen is not None
+        assert set(case.seen) == {"time", "response", "error", "violations"}
+        assert case.seen["error"] is None
+        assert case.seen["response"]["status"] == status
+        assert cases.recorded_body(case.seen["response"]) == body
+        names = {name.lower() for name, _ in case.seen["response"]["headers"]}
+        assert "content-type" in names
+    assert [status for status, _, _ in answers] == [201, 401, 400]
+    assert staff.encode() not in record.read_bytes()
