@@ -14,6 +14,7 @@ from contacts_core.spec import Operation
 from contacts_core.tokens import TokenTable
 from mock_server.auth import authenticate, authorize
 from mock_server.errors import ApiError
+from mock_server.prefer import prefer_headers, preferences
 from mock_server.recorder import Answered, CaseTaker
 from mock_server.store import ContactStore, JournalEntry
 
@@ -84,24 +85,6 @@ def _too_large(limit: int) -> ApiError:
     return ApiError.detail(413, f"Request body is larger than {limit} bytes.")
 
 
-def preferences(values: list[str]) -> dict[str, str]:
-    """The preferences of Prefer headers, as RFC 7240 reads them: tokens case-insensitive,
-    whitespace around "=" allowed, values maybe quoted, parameters after ";" set aside,
-    the first of a repeated preference kept (section 2)."""
-    found: dict[str, str] = {}
-    for value in values:
-        for preference in value.split(","):
-            name, _, word = preference.split(";", 1)[0].partition("=")
-            name = name.strip().lower()
-            if name and name not in found:
-                found[name] = word.strip().strip('"')
-    return found
-
-
-def _prefer_headers(scope: Scope) -> list[str]:
-    return [bytes(v).decode("latin-1") for k, v in scope["headers"] if k.lower() == b"prefer"]
-
-
 class PreferCode:
     """`Prefer: code=NNN` answers the spec's documented NNN response with its first
     example, `Prefer: code=NNN, example=NAME` with a named one (Prism's convention), and
@@ -115,7 +98,7 @@ class PreferCode:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and operation_id(scope) == self.operation.operation_id:
-            wanted = preferences(_prefer_headers(scope))
+            wanted = preferences(prefer_headers(scope))
             if "code" in wanted:
                 await self._answer(wanted["code"], wanted.get("example"), send)
                 return

@@ -6,7 +6,7 @@ app), its content type, and its credential as a role or kind, never the key. The
 keeps that much of each (`store.SentRequest`); the case line is built when a recording
 or someone asks for it. The keys the mock knows are masked wherever else they appear (a
 form field holding a token by mistake), so a case never holds one. Requests answered
-from `Prefer: code=...` are left out: they never reach what a backend would do.
+from `Prefer: code=...` or `example=...` are left out: they never reach what a backend would do.
 
 In a recording, `seen` holds what the mock answered beside each case, in the proxy's
 recordings' shape (`contract_tests.proxy.recording`): the time, the response (status,
@@ -36,6 +36,7 @@ from contacts_core.cases import (
 from contacts_core.clock import rfc3339
 from contacts_core.spec import Operation
 from contacts_core.tokens import TokenTable, credential_of, hidden
+from mock_server.prefer import is_simulated
 from mock_server.store import JOURNAL_BODY_BYTES, SentRequest
 
 logger = logging.getLogger("mock_server")
@@ -70,7 +71,7 @@ class CaseTaker:
         body. None for a request answered from Prefer, or when the client went away
         mid-body."""
         headers = {name: value for name, value in scope["headers"] if name in self._wanted}
-        if b"code=" in headers.get(b"prefer", b""):
+        if is_simulated(scope):
             return None, receive
         try:
             body = await read_body(receive, self.operation.max_body_bytes)

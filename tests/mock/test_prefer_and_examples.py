@@ -138,3 +138,12 @@ async def test_every_named_error_example_is_what_the_mock_answers(
         URL, json={}, headers={"Prefer": f"code={status}, example={name}"}
     )
     assert simulated.content == response.content
+
+
+@pytest.mark.parametrize("prefer", ["CODE = 500", "example=fieldErrors"])
+async def test_a_simulated_answer_is_not_kept_as_a_case(
+    client: httpx.AsyncClient, prefer: str
+) -> None:
+    await client.post(URL, json={"subject": "x"}, headers={**STAFF, "Prefer": prefer})
+    cases = await client.get("/__mock__/requests", params={"format": "cases"})
+    assert cases.text == ""
