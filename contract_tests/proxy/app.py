@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -33,6 +32,8 @@ from contacts_core.asgi import (
 )
 from contacts_core.cases import CaseLog
 from contacts_core.cors import Cors
+from contacts_core.prefer import simulated_status
+from contacts_core.spec import operation
 from contacts_core.tokens import NONE, TOKEN_SCHEME, is_control_key
 from contract_tests.contract import contract
 from contract_tests.proxy import report
@@ -105,14 +106,10 @@ def _is_control_key(authorization: str | None, key: str) -> bool:
     return is_control_key(authorization, key)
 
 
-# `Prefer: code=NNN` asks the mock (or Prism) for its documented NNN answer.
-_SIMULATED = re.compile(r"(?:^|[\s,;])code=(\d{3})\b")
-
-
 def _simulated_code(scope: Scope) -> int | None:
-    """The status a request asks to be answered with (`Prefer: code=NNN`), if any."""
-    found = _SIMULATED.search(header(scope, b"prefer") or "")
-    return int(found.group(1)) if found else None
+    """The status a request asks to be answered with (`Prefer: code=NNN`, or
+    `example=NAME` alone, as the mock reads them), if any."""
+    return simulated_status(scope, operation().responses)
 
 
 def _answer_headers(scope: Scope) -> tuple[tuple[str, str], ...]:
