@@ -7,6 +7,7 @@ coded against the mock shows the same text the real backend will send.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -36,14 +37,24 @@ def parse_json(raw: bytes) -> Any:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidBody({"detail": "JSON parse error - the body is not valid UTF-8."}) from None
+    if text.startswith("\ufeff"):  # what json.loads refuses before decoding
+        raise InvalidBody(
+            {"detail": "JSON parse error - the body starts with a byte order mark (U+FEFF)."}
+        )
     try:
-        if text.startswith("\ufeff"):  # what json.loads checks before decoding
-            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
         return _decoder.decode(text)
     except RecursionError:
         raise InvalidBody({"detail": "JSON parse error - nesting is too deep."}) from None
-    except ValueError as error:  # JSONDecodeError, NaN, integers too long to convert
+    except json.JSONDecodeError as error:
         raise InvalidBody({"detail": f"JSON parse error - {error}"}) from None
+    except ValueError as error:
+        # Python's own limit on integer digits, worded for the client, not for Python.
+        if str(error).startswith("Exceeds the limit"):
+            digits = sys.get_int_max_str_digits()
+            detail = f"JSON parse error - a number has more than {digits} digits."
+        else:  # NaN, Infinity
+            detail = f"JSON parse error - {error}"
+        raise InvalidBody({"detail": detail}) from None
 
 
 def _lone_surrogate(error: UnicodeEncodeError) -> str:

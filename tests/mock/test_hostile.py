@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 import threading
 from collections.abc import Iterator
 
@@ -64,8 +65,20 @@ def detail(answer: bytes) -> str:
         ),
         (b'{"subject": "\xff\xfe"}', "JSON parse error - the body is not valid UTF-8."),
         (b'{"subject": "a\x00b"}', "JSON parse error - Invalid control character"),
-        (b"9" * 5000, "JSON parse error - Exceeds the limit"),
+        (
+            b"9" * 5000,
+            f"JSON parse error - a number has more than {sys.get_int_max_str_digits()} digits.",
+        ),
         (b"\x00" * 64, "JSON parse error - "),
+        (
+            b'\xef\xbb\xbf{"subject": "x"}',
+            "JSON parse error - the body starts with a byte order mark (U+FEFF).",
+        ),
+        (
+            b'{"subject": "\\ud800"}',
+            "JSON parse error - \\ud800 is a lone surrogate escape, not a character",
+        ),
+        (b'{"subject": NaN}', "JSON parse error - NaN is not valid JSON"),
     ],
     ids=[
         "trailing-comma",
@@ -77,6 +90,9 @@ def detail(answer: bytes) -> str:
         "raw-nul",
         "5000-digits",
         "nul-bytes",
+        "byte-order-mark",
+        "lone-surrogate",
+        "nan",
     ],
 )
 def test_unparseable_bodies_get_400(mock_process: MockProcess, body: bytes, message: str) -> None:
