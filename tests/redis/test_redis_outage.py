@@ -104,3 +104,35 @@ def test_a_restarted_redis_is_used_again_without_restarting_the_mock(tmp_path: P
     assert down[1]["retry-after"] == "1"
     assert again[0] == 201
     assert [contact["id"] for contact in listed] == [1]
+
+
+@pytest.mark.slow
+def test_a_create_that_got_503_is_never_stored_after_a_pause(tmp_path: Path) -> None:
+    # Creates queued in a paused Redis reach it after their requests got 503: their
+    # scripts see Redis's clock past the deadline and refuse, so nothing is stored late.
+    timeout = STORE_TIMEOUT
+    with (
+        running_redis(tmp_path) as redis,
+        running_mock("--store", redis.url, "--store-timeout", str(timeout),
+                     "--log-level", "warning") as mock,
+    ):  # fmt: skip
+        port = port_of(mock)
+
+        async def scenario() -> list[Result]:
+            loading = asyncio.ensure_future(load([port], CLIENTS, 4.5, timeout + SLACK, False))
+            await asyncio.sleep(1.0)
+            redis.pause()
+            await asyncio.sleep(2.5)
+            redis.resume()
+            return await loading
+
+        results = asyncio.run(scenario())
+        stored = get_json(port, "/__mock__/contacts")
+    statuses = [r.status for r in results]
+    assert set(statuses) == {201, 503}, set(statuses)
+    by_id = created(results)
+    ids = [contact["id"] for contact in stored]
+    print(f"{statuses.count(201)} created, {statuses.count(503)} refused, {len(ids)} stored")
+    assert len(ids) == statuses.count(201) == len(by_id)  # exactly the 201s, none lost
+    assert sorted(ids) == list(range(1, len(ids) + 1))  # gap-free
+    assert {contact["id"]: contact for contact in stored} == by_id
