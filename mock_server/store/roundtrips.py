@@ -112,6 +112,12 @@ class RoundTrips:
                 except (TimeoutError, *UNAVAILABLE) as error:
                     self._fail(batch, self._unavailable(error))
                     return
+                except redis_errors.RedisError as error:
+                    # Raised, not answered: the connection's own set-up failed (a wrong
+                    # DB index or password, a server that is not Redis). A command's error
+                    # is an answer (raise_on_error=False), handled below.
+                    self._fail(batch, self._unavailable(error))
+                    return
                 except Exception as error:  # a bug, not Redis going away: a 500 for each
                     self._fail(batch, error)
                     return
