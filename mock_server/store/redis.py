@@ -25,6 +25,7 @@ got 503 is never stored later, when a paused or busy Redis gets to it (deadline_
 from __future__ import annotations
 
 import json
+import logging
 import ssl
 import time
 from collections import deque
@@ -40,6 +41,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from contacts_core.clock import utc_now
 from mock_server.store.base import Contact, ContactShape, JournalEntry, StoreUnavailable
 from mock_server.store.roundtrips import Command, RoundTrips, Script
+
+logger = logging.getLogger("mock_server")
 
 # Drops the oldest ids beyond the bound, a thousand at a time (Lua's unpack has a limit).
 _TRIM = """
@@ -202,8 +205,11 @@ class RedisStore:
             self._unavailable,
             riders=self._journal_commands,
             riders_lost=self._journal_lost,
+            reached=self._reached,
         )
         self._closed = False
+        # None until the first round trip: a start-up check that fails says so itself.
+        self._reachable: bool | None = None
 
     def describe(self) -> str:
         return f"Redis at {self.url}, keys {{{self.prefix}}}:*"
@@ -296,6 +302,15 @@ class RedisStore:
         return self.shape.rebuild(
             contact_id, json.loads(values), None if changes is None else json.loads(changes)
         )
+
+    def _reached(self, error: BaseException | None) -> None:
+        # One line when Redis becomes unreachable and one when it is back, not one per
+        # request: the access log's 503s say the rest.
+        if error is not None and self._reachable:
+            logger.warning("%s (answering 503 until it is back)", self._unavailable(error))
+        elif error is None and self._reachable is False:
+            logger.warning("Redis at %s answers again", self.url)
+        self._reachable = error is None
 
     def _unavailable(self, error: BaseException) -> StoreUnavailable:
         if isinstance(error, TimeoutError):  # the round trip's bound
