@@ -23,6 +23,10 @@ JSON, CASES = "json", "cases"
 CASES_MEDIA_TYPE = "application/jsonl"
 # How many of the operation's requests in the journal were too large to keep as cases.
 OMITTED = "X-Cases-Omitted"
+# For load balancers and orchestrators, which hold no secret: open even with a control
+# token, and revealing nothing.
+LIVE, READY = "/live", "/ready"
+OPEN_PATHS = (LIVE, READY)
 
 NEEDS_CONTROL_TOKEN = "The /__mock__/ API needs Authorization: Token <the mock's control token>."
 
@@ -80,6 +84,17 @@ def routes(store: ContactStore, cases: CaseTaker) -> Router:
     async def health(_request: Request) -> Response:
         return JSONResponse({"status": "ok", "contacts": await store.count()})
 
+    async def live(_request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def ready(_request: Request) -> Response:
+        # Open to anyone: says whether the store answers, never which store or why.
+        try:
+            await store.ping()
+        except StoreUnavailable:
+            return JSONResponse({"status": "unavailable"}, 503, {"Retry-After": "1"})
+        return JSONResponse({"status": "ok"})
+
     async def admin_spec(_request: Request) -> Response:
         text = resources.files(__package__).joinpath("admin-openapi.yaml").read_text("utf-8")
         return Response(text, media_type="application/yaml")
@@ -93,6 +108,8 @@ def routes(store: ContactStore, cases: CaseTaker) -> Router:
             Route("/requests", _answers_503(clear_requests), methods=["DELETE"]),
             Route("/health", _answers_503(health), methods=["GET"]),
             Route("/openapi.yaml", admin_spec, methods=["GET"]),
+            Route(LIVE, live, methods=["GET"]),
+            Route(READY, ready, methods=["GET"]),
         ]
     )
 
@@ -110,13 +127,16 @@ class AdminDispatch:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
         if scope["type"] == "http" and (path == self.prefix or path.startswith(self.prefix + "/")):
-            if self.control_key is not None and not is_control_key(
-                header(scope, b"authorization"), self.control_key
+            inner = path[len(self.prefix) :] or "/"
+            if (
+                self.control_key is not None
+                and inner not in OPEN_PATHS
+                and not is_control_key(header(scope, b"authorization"), self.control_key)
             ):
                 headers = [("WWW-Authenticate", TOKEN_SCHEME)]
                 await send_json(send, 401, {"detail": NEEDS_CONTROL_TOKEN}, headers)
                 return
-            scope = dict(scope, path=path[len(self.prefix) :] or "/", root_path=self.prefix)
+            scope = dict(scope, path=inner, root_path=self.prefix)
             # With an app in the scope, Starlette raises its 404 and 405 instead of
             # answering them in plain text: every answer here is JSON.
             scope.setdefault("app", self)

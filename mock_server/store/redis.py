@@ -17,13 +17,17 @@ Keys, for prefix P:
 Commands of concurrent requests share round trips (see roundtrips.py). Every call is
 bounded by `timeout` seconds, reconnecting included; past it, or when Redis refuses the
 connection, the call raises StoreUnavailable and the mock answers 503. The next call
-tries again, so the mock recovers by itself when Redis is back.
+tries again, so the mock recovers by itself when Redis is back. A create carries its
+deadline into its script, which refuses once Redis's clock has passed it: a create that
+got 503 is never stored later, when a paused or busy Redis gets to it (deadline_margin).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import ssl
+import time
 from collections import deque
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -38,6 +42,8 @@ from contacts_core.clock import utc_now
 from mock_server.store.base import Contact, ContactShape, JournalEntry, StoreUnavailable
 from mock_server.store.roundtrips import Command, RoundTrips, Script
 
+logger = logging.getLogger("mock_server")
+
 # Drops the oldest ids beyond the bound, a thousand at a time (Lua's unpack has a limit).
 _TRIM = """
 local function trim(order, contacts, views, max)
@@ -51,13 +57,20 @@ local function trim(order, contacts, views, max)
 end
 """
 
-# KEYS: last-id, order, contacts, views. ARGV: max_contacts, the values (JSON).
+# KEYS: last-id, order, contacts, views. ARGV: max_contacts, the deadline (Unix time in
+# microseconds, the mock's clock less DEADLINE_MARGIN), the values (JSON).
+# Refuses, storing nothing and taking no id, once Redis's own clock has passed the
+# deadline: by then the mock has answered 503 or is about to (see DEADLINE_MARGIN).
 _CREATE = Script(
     _TRIM
     + """
+local now = redis.call('TIME')
+if tonumber(now[1]) * 1000000 + tonumber(now[2]) > tonumber(ARGV[2]) then
+  return redis.error_reply('DEADLINE the create reached Redis after its request gave up; nothing stored')
+end
 local id = redis.call('INCR', KEYS[1])
 redis.call('RPUSH', KEYS[2], id)
-redis.call('HSET', KEYS[3], id, ARGV[2])
+redis.call('HSET', KEYS[3], id, ARGV[3])
 trim(KEYS[2], KEYS[3], KEYS[4], tonumber(ARGV[1]))
 return id
 """
@@ -112,6 +125,21 @@ return {ids, values, changes}
 """)
 
 
+def deadline_margin(timeout: float) -> float:
+    """How much earlier than the request's own bound a create's script refuses, in s.
+
+    The script compares the deadline, read on the mock's clock, with Redis's TIME, read
+    in the same script, so it is never fooled by how long the command queued (behind a
+    paused or busy Redis, or a full round trip): a late script refuses. What it cannot see
+    is the two clocks disagreeing, nor the answer's trip back. The margin covers both: a
+    script that stores does so at least this long before the mock gives up, so its 201
+    arrives in time, as long as Redis's clock is not behind the mock's by more than the
+    margin less that trip (NTP keeps hosts within milliseconds; the margin is a quarter of
+    --store-timeout, at most 250 ms). A Redis ahead of the mock only refuses a little
+    early: a 503 that is true."""
+    return min(0.25, timeout / 4)
+
+
 def masked(url: str) -> str:
     """The URL without its password (in the user part or the query), for messages."""
     parts = urlsplit(url)
@@ -145,6 +173,7 @@ class RedisStore:
         self.url = masked(url)
         self.prefix = prefix
         self.timeout = timeout
+        self._margin = deadline_margin(timeout)
         self._journal_size = journal_size
         client = Redis.from_url(
             url,
@@ -176,19 +205,26 @@ class RedisStore:
             self._unavailable,
             riders=self._journal_commands,
             riders_lost=self._journal_lost,
+            reached=self._reached,
         )
         self._closed = False
+        # None until the first round trip: a start-up check that fails says so itself.
+        self._reachable: bool | None = None
 
     def describe(self) -> str:
         return f"Redis at {self.url}, keys {{{self.prefix}}}:*"
 
     async def ping(self) -> None:
-        await self._trips.call("PING")
+        # A key of the store, not PING: a cluster whose nodes do not serve its slot
+        # answers PING but not this.
+        await self._trips.call("EXISTS", self._last_id)
 
     async def create(self, sent: Mapping[str, Any]) -> Contact:
         contact = self.shape.new(0, sent, utc_now())
         values = json.dumps([contact[name] for name in self.shape.value_fields]).encode()
-        contact_id = await self._trips.call(*self._create_command, values)
+        # The call's own bound starts now: the script must have stored it well before.
+        deadline = int((time.time() + self.timeout - self._margin) * 1_000_000)
+        contact_id = await self._trips.call(*self._create_command, deadline, values)
         contact[self.shape.id_field] = contact_id
         return contact
 
@@ -271,6 +307,15 @@ class RedisStore:
         return self.shape.rebuild(
             contact_id, json.loads(values), None if changes is None else json.loads(changes)
         )
+
+    def _reached(self, error: BaseException | None) -> None:
+        # One line when Redis becomes unreachable and one when it is back, not one per
+        # request: the access log's 503s say the rest.
+        if error is not None and self._reachable:
+            logger.warning("%s (answering 503 until it is back)", self._unavailable(error))
+        elif error is None and self._reachable is False:
+            logger.warning("Redis at %s answers again", self.url)
+        self._reachable = error is None
 
     def _unavailable(self, error: BaseException) -> StoreUnavailable:
         if isinstance(error, TimeoutError):  # the round trip's bound

@@ -57,7 +57,8 @@ class RoundTrips:
 
     `riders()` gives commands whose results nobody awaits (the journal's): they go at
     the front of every round trip; when one fails, `riders_lost()` is called, so that
-    they can be given again.
+    they can be given again. `reached(error)` is told how each round trip ended: the
+    error that failed it, or None.
     """
 
     def __init__(
@@ -68,12 +69,14 @@ class RoundTrips:
         unavailable: Callable[[BaseException], Exception],
         riders: Callable[[], list[Command]],
         riders_lost: Callable[[], None],
+        reached: Callable[[BaseException | None], None] = lambda _error: None,
     ) -> None:
         self._client = client
         self._scripts = scripts
         self._timeout = timeout
         self._unavailable = unavailable
         self._riders, self._riders_lost = riders, riders_lost
+        self._reached = reached
         self._waiting: list[tuple[Command, asyncio.Future[Any]]] = []
         self._running: asyncio.Task[None] | None = None
 
@@ -109,12 +112,17 @@ class RoundTrips:
                 try:
                     async with asyncio.timeout(self._timeout):
                         results = await self._send([*riders, *(c for c, _ in batch)])
-                except (TimeoutError, *UNAVAILABLE) as error:
+                except (TimeoutError, *UNAVAILABLE, redis_errors.RedisError) as error:
+                    # A RedisError raised, not answered: the connection's own set-up
+                    # failed (a wrong DB index or password, a server that is not Redis).
+                    # A command's error is an answer (raise_on_error=False), handled below.
+                    self._reached(error)
                     self._fail(batch, self._unavailable(error))
                     return
                 except Exception as error:  # a bug, not Redis going away: a 500 for each
                     self._fail(batch, error)
                     return
+                self._reached(None)
                 for (_, future), result in zip(batch, results[len(riders) :], strict=True):
                     if future.done():
                         continue  # its request was cancelled

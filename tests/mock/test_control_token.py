@@ -11,7 +11,7 @@ import pytest
 
 from contacts_core.spec import operation
 from contacts_core.tokens import TokenTable, is_control_key
-from mock_server.admin import routes
+from mock_server.admin import OPEN_PATHS, routes
 from mock_server.recorder import CaseTaker
 from mock_server.store import ContactShape, MemoryStore
 from tests.support.mocks import STAFF, MakeMock, client_for
@@ -25,10 +25,13 @@ CONTROL = {"Authorization": f"Token {KEY}"}
 
 
 def admin_requests() -> list[tuple[str, str]]:
-    """Every route of the admin router, plus paths under /__mock__ that match none."""
+    """Every route of the admin router but the open probes, plus paths under /__mock__
+    that match none."""
     store = MemoryStore(ContactShape(operation()), 10, 10)
     found = []
     for route in routes(store, CaseTaker(operation(), TokenTable({}), ())).routes:
+        if route.path in OPEN_PATHS:  # type: ignore[attr-defined]
+            continue
         path = "/__mock__" + route.path.replace("{contact_id:int}", "1")  # type: ignore[attr-defined]
         found += [(method, path) for method in sorted(route.methods or ()) if method != "HEAD"]  # type: ignore[attr-defined]
     return [
@@ -57,6 +60,14 @@ async def test_every_admin_route_needs_the_control_token(
             assert response.status_code == 401, (method, path)
             assert response.headers["www-authenticate"] == "Token"
             assert "control token" in response.json()["detail"]
+
+
+async def test_the_probes_are_open_and_reveal_nothing(make_mock: MakeMock) -> None:
+    # A load balancer's probe holds no secret.
+    async with client_for(make_mock(control_token=KEY)) as client:
+        for path in OPEN_PATHS:
+            response = await client.get("/__mock__" + path)
+            assert (response.status_code, response.json()) == (200, {"status": "ok"}), path
 
 
 async def test_with_the_control_token_the_admin_api_works(make_mock: MakeMock) -> None:

@@ -89,7 +89,9 @@ async def test_admin_spec_is_valid_and_lists_the_routes(client: httpx.AsyncClien
     assert response.status_code == 200
     admin_spec = yaml.safe_load(response.text)
     validate(admin_spec)
-    assert set(admin_spec["paths"]) == {"/contacts", "/contacts/{id}/view", "/requests", "/health"}
+    assert set(admin_spec["paths"]) == {
+        "/contacts", "/contacts/{id}/view", "/requests", "/health", "/live", "/ready"
+    }  # fmt: skip
 
 
 async def test_unknown_admin_route_is_404(client: httpx.AsyncClient) -> None:

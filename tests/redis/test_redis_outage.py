@@ -104,3 +104,61 @@ def test_a_restarted_redis_is_used_again_without_restarting_the_mock(tmp_path: P
     assert down[1]["retry-after"] == "1"
     assert again[0] == 201
     assert [contact["id"] for contact in listed] == [1]
+
+
+@pytest.mark.slow
+def test_a_create_that_got_503_is_never_stored_after_a_pause(tmp_path: Path) -> None:
+    # Creates queued in a paused Redis reach it after their requests got 503: their
+    # scripts see Redis's clock past the deadline and refuse, so nothing is stored late.
+    timeout = STORE_TIMEOUT
+    with (
+        running_redis(tmp_path) as redis,
+        running_mock("--store", redis.url, "--store-timeout", str(timeout),
+                     "--log-level", "warning") as mock,
+    ):  # fmt: skip
+        port = port_of(mock)
+
+        async def scenario() -> list[Result]:
+            loading = asyncio.ensure_future(load([port], CLIENTS, 4.5, timeout + SLACK, False))
+            await asyncio.sleep(1.0)
+            redis.pause()
+            await asyncio.sleep(2.5)
+            redis.resume()
+            return await loading
+
+        results = asyncio.run(scenario())
+        stored = get_json(port, "/__mock__/contacts")
+    statuses = [r.status for r in results]
+    assert set(statuses) == {201, 503}, set(statuses)
+    by_id = created(results)
+    ids = [contact["id"] for contact in stored]
+    print(f"{statuses.count(201)} created, {statuses.count(503)} refused, {len(ids)} stored")
+    assert len(ids) == statuses.count(201) == len(by_id)  # exactly the 201s, none lost
+    assert sorted(ids) == list(range(1, len(ids) + 1))  # gap-free
+    assert {contact["id"]: contact for contact in stored} == by_id
+
+
+def test_readiness_follows_a_stopped_and_restarted_redis(tmp_path: Path) -> None:
+    # Open without the control token, as a load balancer's probe is; one warning line
+    # when Redis goes away and one when it is back, however many requests in between.
+    with running_redis(tmp_path) as redis:
+        port_number = redis.port
+        args = (*_mock_args(redis), "--control-token", "control-secret")
+        with running_mock(*args) as mock:
+            port = port_of(mock)
+            before = request(port, "GET", "/__mock__/ready")
+            redis.process.send_signal(signal.SIGTERM)
+            redis.process.wait(10)
+            down = [request(port, "GET", "/__mock__/ready") for _ in range(3)]
+            live = request(port, "GET", "/__mock__/live")
+            with running_redis(tmp_path, port=port_number):
+                again = [request(port, "GET", "/__mock__/ready") for _ in range(2)]
+            logged = [line for line in mock.stderr if "Redis at" in line]
+    assert (before[0], before[2]) == (200, b'{"status":"ok"}')
+    assert [(status, body) for status, _, body in down] == [(503, b'{"status":"unavailable"}')] * 3
+    assert (live[0], live[2]) == (200, b'{"status":"ok"}')
+    assert [answer[0] for answer in again] == [200, 200]
+    assert len(logged) == 2, logged
+    assert f"Redis at {redis.url} is unavailable: " in logged[0]
+    assert logged[0].rstrip().endswith("(answering 503 until it is back)")
+    assert logged[1].rstrip().endswith(f"Redis at {redis.url} answers again")
