@@ -14,7 +14,13 @@ exits non-zero (it finds a failure of any kind). On the correct mock both must p
 Prints one line per target, then the catch rates and the median wall times. Nothing is
 asserted: the figures go in bench/README.md.
 
+First, in this process against the embedded mock, per phase of a default run and of a
+`--max-time` run: the seconds from the phase's start to its first request, its requests
+per second, the run's input coverage and the fixed examples' own wall time
+(`--phases-only` stops there).
+
     python bench/contract_speed.py [--faults NAME,NAME] [--max-time 10] [--max-examples N]
+                                   [--phases-only]
 """
 
 from __future__ import annotations
@@ -35,7 +41,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from contract_tests.config import Config  # noqa: E402
+from contract_tests.engine import Engine  # noqa: E402
+from contract_tests.events import Event, PhaseStarted, RequestJudged  # noqa: E402
+from contract_tests.model import Keys  # noqa: E402
 from mock_server import faults  # noqa: E402
+from mock_server.embedded import EmbeddedMock  # noqa: E402
+from mock_server.settings import Settings  # noqa: E402
 from tests.support.processes import running_mock  # noqa: E402
 
 SPEC = ROOT / "spec" / "openapi.yaml"
@@ -77,13 +88,56 @@ def junit_clean(junit: Path) -> bool:
     return all(c.find("failure") is None and c.find("system-out") is None for c in cases)
 
 
+def phase_speeds(max_examples: int, seed: int, max_time: float | None) -> None:
+    """One run in this process against the embedded mock; per phase, the seconds to its
+    first request and its requests per second."""
+    started: dict[str, float] = {}
+    first: dict[str, float] = {}
+
+    def progress(event: Event) -> None:
+        now = time.monotonic()
+        if isinstance(event, PhaseStarted):
+            started[event.phase] = now
+        elif isinstance(event, RequestJudged) and event.phase not in first:
+            first[event.phase] = now - started[event.phase]
+
+    with EmbeddedMock(Settings(port=0)) as mock:
+        config = Config(
+            base_url=mock.url,
+            token="staff-token",
+            max_examples=max_examples,
+            seed=seed,
+            max_time=max_time,
+        )
+        keys = Keys("staff-token", mock.key("admin"), mock.key("user"))
+        wall = time.monotonic()
+        outcome = Engine(config, mock.url, keys, progress=progress).run()
+        wall = time.monotonic() - wall
+    title = "default run" if max_time is None else f"--max-time {max_time:g}"
+    coverage = outcome.coverage
+    covered = f"{coverage.covered}/{len(coverage.rows)}" if coverage else "n/a"
+    print(f"{title}: {wall:.1f} s, input coverage {covered}")
+    print(f"  {'phase':<24} {'requests':>8} {'seconds':>8} {'first req s':>11} {'req/s':>7}")
+    for name, record in outcome.phases.items():
+        rate = record.requests / record.seconds if record.seconds else 0.0
+        to_first = f"{first[name]:.2f}" if name in first else "-"
+        print(
+            f"  {name:<24} {record.requests:>8} {record.seconds:>8.2f} {to_first:>11} {rate:>7.1f}"
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--faults", help="a comma-separated subset of the catalogue")
     parser.add_argument("--max-time", type=float, default=10.0)
     parser.add_argument("--max-examples", type=int, default=Config().max_examples)
     parser.add_argument("--seed", default="1")
+    parser.add_argument("--phases-only", action="store_true")
     args = parser.parse_args(argv)
+    for max_time in (None, args.max_time):
+        phase_speeds(args.max_examples, int(args.seed), max_time)
+    if args.phases_only:
+        return
     names = args.faults.split(",") if args.faults else list(faults.catalogue())
     n, seed, budget = str(args.max_examples), args.seed, f"{args.max_time:g}"
     default = Tally("contacts-contract (default run)")

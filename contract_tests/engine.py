@@ -203,7 +203,9 @@ class Engine:
         finally:
             self._ended(record, end)
 
-    def run_explored(self, phase: phases.ExploredPhase, workers: int) -> None:
+    def run_explored(
+        self, phase: phases.ExploredPhase, workers: int, strategies: phases.Strategies
+    ) -> None:
         budget = self._budget(workers)
         record = self._started(phase.name, budget)
         if budget is not None and budget <= 0:
@@ -214,7 +216,7 @@ class Engine:
         try:
             with self._turn:
                 explored = explore(
-                    phase.strategy(self.plan),
+                    strategies(phase),
                     lambda probe: self.attempt(probe, phase.name),
                     max_examples=self.config.max_examples,
                     seed_value=self.seed,
@@ -287,6 +289,13 @@ class Engine:
 
     def _run_phases(self) -> None:
         self.client.probe(self.base_url + self.contract.path)
+        explored = [] if self.config.cases_only else list(phases.EXPLORED)
+        # The explored phases' strategies are built while the phases sent whole run, so
+        # that each explored phase sends its first request at once.
+        with phases.prepared(self.plan, explored) as strategies:
+            self._run_all(explored, strategies)
+
+    def _run_all(self, explored: list[phases.ExploredPhase], strategies: phases.Strategies) -> None:
         for phase in phases.WHOLE:
             if (phase.name == CASES and self.has_cases) or (
                 phase.name != CASES and not self.config.cases_only
@@ -297,7 +306,6 @@ class Engine:
         self._problem = self.diagnosis.problem()
         if self._problem is not None:
             return
-        explored = list(phases.EXPLORED)
         workers = min(self.config.workers, len(explored))
         self._waiting_phases = len(explored)
         pending = list(explored)
@@ -310,7 +318,7 @@ class Engine:
                     if not pending:
                         return
                     phase = pending.pop(0)
-                self.run_explored(phase, workers)
+                self.run_explored(phase, workers, strategies)
 
         threads = [
             threading.Thread(

@@ -203,7 +203,8 @@ def test_input_dependent_fault_is_shrunk_to_a_minimal_request() -> None:
     with EmbeddedMock(Settings(port=0, fault="500-on-long-message")) as mock:
         config = Config(base_url=mock.url, token="staff-token", max_examples=200, seed=SEED)
         engine = Engine(config, mock.url, KEYS)
-        engine.run_explored(next(p for p in phases.EXPLORED if p.name == "valid bodies"), 1)
+        valid_bodies = next(p for p in phases.EXPLORED if p.name == "valid bodies")
+        engine.run_explored(valid_bodies, 1, lambda phase: phase.strategy(engine.plan))
         outcome = engine.outcome(0.0)
     shrunk = [f for f in outcome.result("not_a_server_error").failures if f.minimal]
     assert shrunk, "no generated phase found the fault"
