@@ -23,6 +23,7 @@ __all__ = [
     "json_headers",
     "read_body",
     "replay",
+    "route_path",
     "send_bytes",
     "send_json",
     "send_stream",
@@ -37,6 +38,15 @@ def header(scope: Scope, name: bytes) -> str | None:
         if key.lower() == name:
             return bytes(value).decode("latin-1")
     return None
+
+
+def route_path(scope: Scope) -> str:
+    """The path Starlette's routers match: `path` without the `root_path` prefix."""
+    path: str = scope["path"]
+    root = scope.get("root_path", "")
+    if root and path.startswith(root) and path[len(root) : len(root) + 1] == "/":
+        return path[len(root) :]
+    return path
 
 
 def encode_json(body: Any) -> bytes:

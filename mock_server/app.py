@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
@@ -26,6 +26,7 @@ from contacts_core.cors import Cors
 from contacts_core.spec import load_spec, operation, spec_path
 from contacts_core.tokens import TokenTable
 from mock_server import admin, faults
+from mock_server.arrival import ReadArrival
 from mock_server.endpoint import OperationEndpoint
 from mock_server.errors import ApiError
 from mock_server.handlers import ContactsApi
@@ -144,8 +145,6 @@ class MockApp:
                 # and body validation, context and handler call never run for it.
                 partial(
                     OperationEndpoint,
-                    operation_id=contract.operation_id,
-                    max_body_bytes=contract.max_body_bytes,
                     validator=BodyValidator(contract.request_schema),
                     handler=handlers[contract.operation_id],
                 ),
@@ -169,28 +168,56 @@ class MockApp:
         return app
 
     def _wrap(self, contract: ASGIApp) -> ASGIApp:
-        s = self.settings
-        app: ASGIApp = admin.AdminDispatch(
-            contract, ADMIN_PREFIX, admin.routes(self.store, self.cases), s.control_token
-        )
-        op = self.operation
-        app = PathAlias(app, alias=op.heading_path, target=op.path)
-        # A deliberate bug (--fault), for proving the contract suite catches it: outside
-        # the alias, so that a fault can answer the heading path its own way.
-        app = faults.inject(app, s.fault, s.tokens)
-        if s.latency_ms or s.jitter_ms:
-            app = Latency(app, op.heading_path, s.latency_ms / 1000, s.jitter_ms / 1000)
-        app = Journal(app, self.store, ADMIN_PREFIX, self.cases, self.recording)
-        return Cors(
-            app,
-            allow_origins=list(s.cors_origins),
-            allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
-            # Whatever a preflight asks for, as the proxy (and staging) allow: frontends add
-            # tracing headers (X-Request-Id, traceparent, sentry-trace, baggage) to every call.
-            allow_headers=["*"],
-            expose_headers=["WWW-Authenticate", "Allow", "Preference-Applied"],
-            max_age=600,
-        )
+        """The mock's own layers around the contract, outermost first: a request goes down
+        this list to Connexion, and its answer back up it."""
+        s, op = self.settings, self.operation
+        layers: list[Callable[[ASGIApp], ASGIApp]] = [
+            partial(
+                Cors,
+                allow_origins=list(s.cors_origins),
+                allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+                # Whatever a preflight asks for, as the proxy (and staging) allow: frontends
+                # add tracing headers (X-Request-Id, traceparent, sentry-trace, baggage).
+                allow_headers=["*"],
+                expose_headers=["WWW-Authenticate", "Allow", "Preference-Applied"],
+                max_age=600,
+            ),
+            # Is it the operation, and its body: decided and read once, for every layer.
+            partial(ReadArrival, operation=op),
+            partial(
+                Journal,
+                store=self.store,
+                skip_prefix=ADMIN_PREFIX,
+                taker=self.cases,
+                log=self.recording,
+            ),
+            *(
+                [
+                    partial(
+                        Latency,
+                        prefix=op.heading_path,
+                        latency=s.latency_ms / 1000,
+                        jitter=s.jitter_ms / 1000,
+                    )
+                ]
+                if s.latency_ms or s.jitter_ms
+                else []
+            ),
+            # A deliberate bug (--fault), for proving the contract suite catches it: outside
+            # the alias, so that a fault can answer the heading path its own way.
+            partial(faults.inject, name=s.fault, tokens=s.tokens),
+            partial(PathAlias, alias=op.heading_path, target=op.path),
+            partial(
+                admin.AdminDispatch,
+                prefix=ADMIN_PREFIX,
+                router=admin.routes(self.store, self.cases),
+                control_key=s.control_token,
+            ),
+        ]
+        app = contract
+        for layer in reversed(layers):
+            app = layer(app)
+        return app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.asgi(scope, receive, send)

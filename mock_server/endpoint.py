@@ -15,36 +15,29 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from contacts_core.asgi import read_body, send_json
-from mock_server.middleware import operation_id
+from contacts_core.asgi import send_json
+from mock_server.arrival import arrival
 from mock_server.validation import BodyValidator, parse_json
 
 Handler = Callable[[dict[str, Any]], Awaitable[tuple[Any, int]]]
 
 
 class OperationEndpoint:
-    """Answers `operation_id`'s requests with `handler`; passes every other request on."""
+    """Answers the operation's requests (as `arrival` recognised them) with `handler`;
+    passes every other request on."""
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        operation_id: str,
-        max_body_bytes: int,
-        validator: BodyValidator,
-        handler: Handler,
-    ) -> None:
+    def __init__(self, app: ASGIApp, validator: BodyValidator, handler: Handler) -> None:
         self.app = app
-        self.operation_id = operation_id
-        self.max_body_bytes = max_body_bytes
         self.validator = validator
         self.handler = handler
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or operation_id(scope) != self.operation_id:
+        arrived = arrival(scope)
+        if arrived is None:
             await self.app(scope, receive, send)
             return
-        # ContractGate has read the body within the size limit and replays it whole.
-        body = await read_body(receive, self.max_body_bytes)
-        fields = self.validator.validate(parse_json(body.data))
+        # ContractGate has answered a body cut short (400) or over the size limit (413).
+        assert arrived.body is not None
+        fields = self.validator.validate(parse_json(arrived.body.data))
         result, status = await self.handler(fields)
         await send_json(send, status, result)

@@ -8,23 +8,16 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from contacts_core.asgi import ClientDisconnect, header, read_body, replay, send_json
+from contacts_core.asgi import header, send_json
 from contacts_core.cases import CaseLog
 from contacts_core.spec import Operation
 from contacts_core.tokens import TokenTable
+from mock_server.arrival import arrival
 from mock_server.auth import authenticate, authorize
 from mock_server.errors import ApiError
 from mock_server.prefer import prefer_headers, preferences
 from mock_server.recorder import Answered, CaseTaker
 from mock_server.store import ContactStore, JournalEntry
-
-ROUTING = "connexion_routing"
-
-
-def operation_id(scope: Scope) -> str | None:
-    """The operationId Connexion's routing found for this request, if any."""
-    routing = scope.get("extensions", {}).get(ROUTING, {})
-    return routing.get("operation_id")  # type: ignore[no-any-return]
 
 
 class PathAlias:
@@ -43,7 +36,7 @@ class ContractGate:
     """Before body validation: the size limit (413), authentication (401), the
     permission (403) and the content type (415), in that order, for the operation.
 
-    The body is read here, bounded, and replayed whole to the endpoint after it.
+    The body is the one read on arrival (`arrival`), within the size limit.
     """
 
     def __init__(self, app: ASGIApp, operation: Operation, tokens: TokenTable) -> None:
@@ -53,7 +46,8 @@ class ContractGate:
         self.auth_header = operation.auth_header.lower().encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or operation_id(scope) != self.operation.operation_id:
+        arrived = arrival(scope)
+        if arrived is None:
             await self.app(scope, receive, send)
             return
         limit = self.operation.max_body_bytes
@@ -65,15 +59,11 @@ class ContractGate:
         content_type = header(scope, b"content-type") or ""
         if not self.operation.accepts_media(content_type):
             raise ApiError.detail(415, f'Unsupported media type "{content_type}" in request.')
-        try:
-            body = await read_body(receive, limit)
-        except ClientDisconnect:
-            raise ApiError.detail(
-                400, "The client closed the connection before the body ended."
-            ) from None
-        if len(body.data) > limit:
+        if arrived.body is None:
+            raise ApiError.detail(400, "The client closed the connection before the body ended.")
+        if not arrived.body.complete or len(arrived.body.data) > limit:
             raise _too_large(limit)
-        await self.app(scope, replay(body.data, receive), send)
+        await self.app(scope, receive, send)
 
 
 def _is_number(text: str) -> bool:
@@ -97,7 +87,7 @@ class PreferCode:
         self.operation = operation
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and operation_id(scope) == self.operation.operation_id:
+        if arrival(scope) is not None:
             wanted = preferences(prefer_headers(scope))
             if "code" in wanted:
                 await self._answer(wanted["code"], wanted.get("example"), send)
@@ -172,9 +162,7 @@ class Journal:
             return
         started = time.time()
         status = 0
-        sent = None
-        if self.taker.wants(scope):
-            sent, receive = await self.taker.take(scope, receive)
+        sent = self.taker.take(scope)
         # The answer is kept only for a recording's case line, bounded as a case's body.
         keep_answer = sent is not None and self.log is not None
         headers: list[tuple[bytes, bytes]] = []

@@ -1,9 +1,8 @@
 """The contract operation's requests as cases, for `contacts-mock --record FILE` and
 `GET /__mock__/requests?format=cases`: what frontends really send, ready to replay.
 
-A request is taken as sent: its body (read here, bounded, and replayed whole to the
-app), its content type, and its credential as a role or kind, never the key. The journal
-keeps that much of each (`store.SentRequest`); the case line is built when a recording
+A request is taken as sent: its body (as `arrival` read it, bounded), its content
+type, and its credential as a role or kind, never the key. The journal keeps that much of each (`store.SentRequest`); the case line is built when a recording
 or someone asks for it. The keys the mock knows are masked wherever else they appear (a
 form field holding a token by mistake), so a case never holds one. Requests answered
 from `Prefer: code=...` or `example=...` are left out: they never reach what a backend would do.
@@ -21,9 +20,8 @@ import logging
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from starlette.types import Receive, Scope
+from starlette.types import Scope
 
-from contacts_core.asgi import ClientDisconnect, read_body, replay
 from contacts_core.cases import (
     Case,
     CaseError,
@@ -36,6 +34,7 @@ from contacts_core.cases import (
 from contacts_core.clock import rfc3339
 from contacts_core.spec import Operation
 from contacts_core.tokens import TokenTable, credential_of, hidden
+from mock_server.arrival import arrival
 from mock_server.prefer import is_simulated
 from mock_server.store import JOURNAL_BODY_BYTES, SentRequest
 
@@ -62,26 +61,19 @@ class CaseTaker:
         # The request headers a case holds something of.
         self._wanted = {self._auth_header, b"content-type", b"prefer"}
 
-    def wants(self, scope: Scope) -> bool:
-        """The operation's method on its path (either form)."""
-        return scope["type"] == "http" and self.operation.is_request(scope["method"], scope["path"])
-
-    async def take(self, scope: Scope, receive: Receive) -> tuple[SentRequest | None, Receive]:
-        """What a case needs of the request, and a receive that gives the app the whole
-        body. None for a request answered from Prefer, or when the client went away
-        mid-body."""
+    def take(self, scope: Scope) -> SentRequest | None:
+        """What a case needs of an operation request, from its body as read on arrival.
+        None for any other request, for one answered from Prefer, or when the client went
+        away mid-body."""
+        arrived = arrival(scope)
+        if arrived is None or arrived.body is None or is_simulated(scope):
+            return None
+        body = arrived.body
         headers = {name: value for name, value in scope["headers"] if name in self._wanted}
-        if is_simulated(scope):
-            return None, receive
-        try:
-            body = await read_body(receive, self.operation.max_body_bytes)
-        except ClientDisconnect:
-            return None, receive
-        again = replay(body.data, receive, more_body=not body.complete)
         kept, _ = kept_body(body.data, body.complete)
         authorization = headers.get(self._auth_header)
         content_type = headers.get(b"content-type")
-        sent = SentRequest(
+        return SentRequest(
             credential=credential_of(
                 authorization and authorization.decode("latin-1"), self.tokens
             ),
@@ -89,7 +81,6 @@ class CaseTaker:
             body=kept,
             cut=len(kept) < len(body.data) or not body.complete,
         )
-        return sent, again
 
     @staticmethod
     def journaled(sent: SentRequest) -> SentRequest:

@@ -16,7 +16,8 @@ from typing import Any, NamedTuple
 from connexion.middleware.routing import RoutingMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mock_server.middleware import ROUTING
+# Connexion's key for its routing decision in the scope's extensions.
+ROUTING = "connexion_routing"
 
 MAX_REMEMBERED = 256
 

@@ -8,14 +8,7 @@ from typing import Any
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from starlette.types import Receive, Scope, Send
 
-
-def route_path(scope: Scope) -> str:
-    """The path Starlette's routers match: `path` without the `root_path` prefix."""
-    path: str = scope["path"]
-    root = scope.get("root_path", "")
-    if root and path.startswith(root) and path[len(root) : len(root) + 1] == "/":
-        return path[len(root) :]
-    return path
+from contacts_core.asgi import route_path
 
 
 def literal_prefixes(routes: list[Any], base: str = "") -> Iterator[str]:

@@ -9,7 +9,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from contacts_core.asgi import ClientDisconnect, encode_json, read_body, replay, send_bytes
+from contacts_core.asgi import encode_json, replay, send_bytes
+from mock_server.arrival import arrival, with_body
 from mock_server.faults.registry import UNPARSED, Fault, Head, RawHeaders, Reply, facts
 
 
@@ -19,15 +20,12 @@ class FaultInjector:
     def __init__(self, app: ASGIApp, fault: Fault, tokens: Mapping[str, str]) -> None:
         self.app, self.fault, self.tokens = app, fault, tokens
         spec = facts()
-        self.paths = spec.op.paths
         self.heading_path = spec.heading_path
-        self.method = spec.op.method
         self.auth_header = spec.op.auth_header.lower().encode()
         self.success = spec.success
-        self.limit = spec.op.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] not in self.paths:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         if scope["path"] == self.heading_path and self.fault.route is not None:
@@ -35,17 +33,16 @@ class FaultInjector:
             if rerouted is not None:
                 await send_bytes(send, rerouted.status, rerouted.headers, rerouted.body)
                 return
-        if scope["method"] != self.method:
+        arrived = arrival(scope)
+        if arrived is None:
             await self.app(scope, receive, send)
             return
-        try:
-            body = await read_body(receive, self.limit)
-        except ClientDisconnect:
+        if arrived.body is None:
             return  # nobody is left to answer
-        raw = body.data
-        if not body.complete:
+        raw = arrived.body.data
+        if not arrived.body.complete:
             # Over the size limit: the mock answers 413 as it would without the fault.
-            await self.app(scope, replay(raw, receive, more_body=True), send)
+            await self.app(scope, receive, send)
             return
         headers = list(scope["headers"])
         if self.fault.head is not None:
@@ -95,6 +92,7 @@ def _parse(raw: bytes) -> Any:
 
 
 async def _capture(app: ASGIApp, scope: Scope, body: bytes, upstream: Receive) -> Reply:
+    """What the app answers the request with this body (which may not be the one sent)."""
     reply = Reply(500, [], b"")
     chunks: list[bytes] = []
 
@@ -105,6 +103,6 @@ async def _capture(app: ASGIApp, scope: Scope, body: bytes, upstream: Receive) -
         elif message["type"] == "http.response.body":
             chunks.append(message.get("body", b""))
 
-    await app(scope, replay(body, upstream), send)
+    await app(with_body(scope, body), replay(body, upstream), send)
     reply.body = b"".join(chunks)
     return reply
