@@ -98,8 +98,16 @@ def test_compressed_correct_answers_pass_on_unchanged_with_no_violation(codings:
     assert created[0].json()["subject"]  # the client decodes it as the proxy judged it
 
 
-CAUGHT = [name for name, fault in faults.catalogue().items() if not fault.warning]
-# A fault caught in the body (echo) runs in the fast subset; the catalogue is slow.
+# Decoding is the same whatever the fault: one fault per check that catches one covers
+# every kind of violation the proxy can find in a decoded answer.
+ONE_PER_CHECK = list(
+    {
+        fault.caught_by: name
+        for name, fault in reversed(faults.catalogue().items())
+        if not fault.warning
+    }.values()
+)
+# A fault caught in the body (echo) runs in the fast subset; the others are slow.
 FAST = {"email-lowercased": "br"}
 
 
@@ -111,7 +119,7 @@ FAST = {"email-lowercased": "br"}
             FAST.get(name, ("gzip", "br")[number % 2]),
             marks=() if name in FAST else pytest.mark.slow,
         )
-        for number, name in enumerate(CAUGHT)
+        for number, name in enumerate([*FAST, *(n for n in ONE_PER_CHECK if n not in FAST)])
     ],
 )
 def test_a_faulty_backend_makes_the_same_violations_compressed(fault: str, coding: str) -> None:
