@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from contacts_core.asgi import encode_json, header, send_json
 from contacts_core.tokens import TOKEN_SCHEME, is_control_key
+from mock_server.errors import routing_detail, unavailable
 from mock_server.recorder import CaseTaker
 from mock_server.store import ContactStore, StoreUnavailable
 
@@ -31,20 +32,20 @@ OPEN_PATHS = (LIVE, READY)
 NEEDS_CONTROL_TOKEN = "The /__mock__/ API needs Authorization: Token <the mock's control token>."
 
 
-def store_unavailable(error: StoreUnavailable) -> tuple[int, dict[str, str], dict[str, str]]:
-    """The mock's own infrastructure error (not the contract's): status, body, headers."""
-    return 503, {"detail": str(error)}, {"Retry-After": "1"}
-
-
 def _answers_503(endpoint: Endpoint) -> Endpoint:
     @wraps(endpoint)
     async def guarded(request: Request) -> Response:
         try:
             return await endpoint(request)
         except StoreUnavailable as error:
-            status, body, headers = store_unavailable(error)
+            answer = unavailable(error)
             # The same bytes as the contract path's 503.
-            return Response(encode_json(body), status, headers, media_type="application/json")
+            return Response(
+                encode_json(answer.body),
+                answer.status,
+                answer.headers,
+                media_type="application/json",
+            )
 
     return guarded
 
@@ -60,7 +61,7 @@ def routes(store: ContactStore, cases: CaseTaker) -> Router:
     async def view_contact(request: Request) -> Response:
         contact = await store.mark_viewed(request.path_params["contact_id"])
         if contact is None:
-            return JSONResponse({"detail": "Not found."}, status_code=404)
+            return JSONResponse({"detail": routing_detail(404, request.method)}, status_code=404)
         return JSONResponse(contact)
 
     async def requests(request: Request) -> Response:
@@ -143,11 +144,7 @@ class AdminDispatch:
             try:
                 await self.router(scope, receive, send)
             except HTTPException as error:
-                detail = (
-                    f'Method "{scope["method"]}" not allowed.'
-                    if error.status_code == 405
-                    else "Not found."
-                )
+                detail = routing_detail(error.status_code, scope["method"])
                 await send_json(
                     send, error.status_code, {"detail": detail}, (error.headers or {}).items()
                 )

@@ -10,82 +10,33 @@ from pathlib import Path
 from typing import Any
 
 from connexion import AsyncApp
-from connexion.exceptions import ProblemException
-from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
-from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from contacts_core.asgi import encode_json
 from contacts_core.cases import CaseLog
 from contacts_core.cors import Cors
 from contacts_core.spec import load_spec, operation, spec_path
 from contacts_core.tokens import TokenTable
-from mock_server import admin, faults
+from mock_server import admin, errors, faults
 from mock_server.arrival import ReadArrival
 from mock_server.endpoint import OperationEndpoint
-from mock_server.errors import ApiError
 from mock_server.handlers import ContactsApi
 from mock_server.middleware import ContractGate, Journal, Latency, PathAlias, PreferCode
 from mock_server.recorder import CaseTaker
 from mock_server.routing import RememberedRouting
 from mock_server.seed import read_seed_file
 from mock_server.settings import Settings
-from mock_server.store import ContactShape, StoreUnavailable, open_store
+from mock_server.store import ContactShape, open_store
 from mock_server.swagger import SwaggerUI
 from mock_server.validation import BodyValidator
 
 logger = logging.getLogger("mock_server")
 
 ADMIN_PREFIX = "/__mock__"
-
-
-def _json_response(
-    status: int, body: Any, headers: dict[str, str] | None = None
-) -> ConnexionResponse:
-    return ConnexionResponse(
-        status_code=status,
-        mimetype="application/json",
-        content_type="application/json",
-        body=encode_json(body),
-        headers=headers or {},
-    )
-
-
-def _api_error(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-    assert isinstance(exc, ApiError)
-    return _json_response(exc.status, exc.body, exc.headers)
-
-
-def _http_error(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-    """Routing errors (404, 405) and Connexion's own problems, in the contract's shape."""
-    if isinstance(exc, HTTPException):
-        status, headers = exc.status_code, dict(exc.headers or {})
-    else:
-        assert isinstance(exc, ProblemException)
-        status, headers = exc.status, dict(exc.headers or {})
-    if status == 405:
-        detail = f'Method "{request.method}" not allowed.'
-    elif status == 404:
-        detail = "Not found."
-    else:
-        detail = str(getattr(exc, "detail", "") or "Bad request.")
-    return _json_response(status, {"detail": detail}, headers)
-
-
-def _store_unavailable(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-    assert isinstance(exc, StoreUnavailable)
-    status, body, headers = admin.store_unavailable(exc)
-    return _json_response(status, body, headers)
-
-
-def _server_error(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-    logger.error("unhandled error", exc_info=exc)
-    return _json_response(500, {"detail": "A server error occurred."})
 
 
 class MockApp:
@@ -160,11 +111,7 @@ class MockApp:
                 swagger_ui_config={"persistAuthorization": True},
             ),
         )
-        app.add_error_handler(ApiError, _api_error)
-        app.add_error_handler(HTTPException, _http_error)
-        app.add_error_handler(ProblemException, _http_error)
-        app.add_error_handler(StoreUnavailable, _store_unavailable)
-        app.add_error_handler(Exception, _server_error)
+        errors.add_handlers(app)
         return app
 
     def _wrap(self, contract: ASGIApp) -> ASGIApp:
