@@ -1,0 +1,124 @@
+"""The suite and the comparison against a real Django REST Framework backend of the
+contract (tests/support/drf_backend), not only against the mock: no false alarm from the
+suite on a correct backend, and every difference the comparison names is one the spec
+leaves open or where the two legitimately word things otherwise."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.commands import contract
+from tests.support.processes import MockProcess, running
+
+pytestmark = [pytest.mark.slow, pytest.mark.process]
+
+ROOT = Path(__file__).resolve().parents[2]
+_LISTENING = re.compile(r"API:\s+(http://127\.0\.0\.1:\d+)/")
+# The keys the fixture gives its staff user, superuser and plain user: the mock's defaults.
+KEYS = ("--token", "staff-token", "--admin-token", "admin-token", "--non-staff-token", "user-token")
+SEED = "20261203"
+
+# Every difference the comparison may name, by kind: (family, what its message matches).
+# Each is a place where the spec leaves the answer open, or where the wording is each
+# side's own; none is a status or a value.
+FAMILIES = {
+    "headers": {
+        # DRF's APIView sends Allow on every answer; the spec asks for it on 405 only and
+        # says nothing of the others. (The body limit's 413 comes before the view: none.)
+        "allow on every answer": re.compile(r'only the backend sends allow: "POST, OPTIONS"'),
+    },
+    "shape": {
+        # An empty body: DRF reads no body as no data ({}, so "subject" is required), the
+        # mock as malformed JSON ("detail"). Both 400; the spec's 400 is either shape.
+        "empty body": re.compile(r'only the mock sends "detail"; only the backend sends "subject"'),
+    },
+    "texts": {
+        # Each side's JSON parser words its own errors (empty, NaN, bytes not UTF-8).
+        "JSON parse errors": re.compile(
+            r'"detail" is "JSON parse error - .*" on the mock, "JSON parse error - .*'
+        ),
+        # No Content-Type: Django's WSGI server (wsgiref) fills in text/plain, which DRF
+        # names in its 415; the mock names the empty type it got.
+        "missing media type": re.compile(
+            r'"detail" is "Unsupported media type \\"\\" in request\." on the mock, '
+            r'"Unsupported media type \\"text/plain\\" in request\." on the backend'
+        ),
+        # DRF runs every validator of a field and lists every message (too long and a NUL,
+        # say); the mock gives the first. The backend's list starts with the mock's.
+        "every validator's message": re.compile(
+            r'"\w+" is \[(?P<mock>.+)\] on the mock, \[(?P=mock), .+ on the backend'
+        ),
+        # DRF's EmailField words a value that is not a string as an invalid address.
+        "email not a string": re.compile(
+            r'"email" is \["Not a valid string\."\] on the mock, '
+            r'\["Enter a valid email address\."\] on the backend'
+        ),
+        # A JSON null: DRF says "No data provided"; the mock words it as other non-objects.
+        "null body": re.compile(
+            r'"non_field_errors" is \["Invalid data\. Expected a dictionary, but got null\."\] '
+            r'on the mock, \["No data provided"\] on the backend'
+        ),
+    },
+}
+_SECTION = re.compile(r"^### `(\w+)`$")
+_ITEM = re.compile(r"^- \*\*(.+)\*\*$")
+
+
+@pytest.fixture(scope="module")
+def drf() -> Iterator[MockProcess]:
+    """The DRF backend as a process of its own on 127.0.0.1 (migrated at start)."""
+    command = [sys.executable, "-m", "tests.support.drf_backend"]
+    with running([command], _LISTENING, {"PYTHONPATH": str(ROOT)}, timeout=30) as (backend,):
+        yield backend
+
+
+def differences(report: str) -> dict[str, list[str]]:
+    """The distinct differences of a markdown report, by kind."""
+    found: dict[str, list[str]] = {}
+    kind = None
+    for line in report.splitlines():
+        if section := _SECTION.match(line):
+            kind = section.group(1)
+        elif (item := _ITEM.match(line)) and kind is not None:
+            found.setdefault(kind, []).append(item.group(1))
+    return found
+
+
+def family(kind: str, message: str) -> str | None:
+    return next(
+        (name for name, pattern in FAMILIES.get(kind, {}).items() if pattern.search(message)),
+        None,
+    )
+
+
+def test_the_suite_finds_the_drf_backend_correct(drf: MockProcess, tmp_path: Path) -> None:
+    report = tmp_path / "suite.md"
+    budget = ["--max-time", "15", "--seed", SEED, "--report", str(report)]
+    result = contract("--base-url", drf.base_url, *KEYS, *budget)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "0 failed, 0 not run of 17 checks; no warnings" in result.stdout
+    assert "## Failures" not in report.read_text()
+
+
+def test_the_comparison_names_only_what_the_spec_leaves_open(
+    drf: MockProcess, tmp_path: Path
+) -> None:
+    report = tmp_path / "compare.md"
+    # Every kind fails the run, so that every difference is in the report.
+    every_kind = ["--fail-on", "status,shape,values,headers,texts"]
+    budget = ["--max-time", "10", "--seed", SEED, "--report", str(report)]
+    result = contract("compare", "--base-url", drf.base_url, *KEYS, *every_kind, *budget)
+    assert result.returncode == 1, result.stdout[-4000:] + result.stderr[-2000:]
+    assert report.exists(), result.stdout[-4000:] + result.stderr[-2000:]
+    found = differences(report.read_text())
+    # Never a status or a value, and every difference explained below FAMILIES.
+    assert set(found) == set(FAMILIES), found.keys()
+    unexplained = [(k, m) for k, ms in found.items() for m in ms if family(k, m) is None]
+    assert unexplained == []
+    seen = {(k, family(k, m)) for k, ms in found.items() for m in ms}
+    assert seen == {(k, name) for k, names in FAMILIES.items() for name in names}
