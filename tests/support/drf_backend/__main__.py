@@ -11,9 +11,14 @@ import tempfile
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.support.drf_backend")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    port = parser.parse_args().port
+    parser.add_argument(
+        "--drf-defaults", action="store_true", help="DRF's defaults where the decisions differ"
+    )
+    options = parser.parse_args()
+    port = options.port
     with tempfile.TemporaryDirectory(prefix="drf-backend-") as data:
         os.environ["DRF_BACKEND_DATA"] = data
+        os.environ["DRF_BACKEND_DEFAULTS"] = "1" if options.drf_defaults else "0"
         os.environ["DJANGO_SETTINGS_MODULE"] = "tests.support.drf_backend.settings"
         import django
         from django.core.management import call_command

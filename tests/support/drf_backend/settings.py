@@ -19,7 +19,10 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "tests.support.drf_backend.contacts",
 ]
-MIDDLEWARE = ["tests.support.drf_backend.middleware.body_limit"]
+# DRF's defaults where the decisions differ (`--drf-defaults`): the stock serializer, and
+# no body limit, as a backend that never read docs/decisions.md.
+DRF_DEFAULTS = os.environ.get("DRF_BACKEND_DEFAULTS") == "1"
+MIDDLEWARE = [] if DRF_DEFAULTS else ["tests.support.drf_backend.middleware.body_limit"]
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",

@@ -1,4 +1,5 @@
-"""The Contact serializer: the spec's fields, the server-set ones read-only."""
+"""The Contact serializers: the spec's fields, the server-set ones read-only; DRF's
+defaults as they come, and the one that follows docs/decisions.md where they differ."""
 
 from __future__ import annotations
 
@@ -12,13 +13,9 @@ from .fields import StrictCharField, StrictEmailField
 from .models import Contact
 
 
-class ContactSerializer(serializers.ModelSerializer):
-    serializer_field_mapping: ClassVar[dict[type[models.Field], type[serializers.Field]]] = {
-        **serializers.ModelSerializer.serializer_field_mapping,
-        models.CharField: StrictCharField,
-        models.TextField: StrictCharField,
-        models.EmailField: StrictEmailField,
-    }
+class StockContactSerializer(serializers.ModelSerializer):
+    """What `ModelSerializer` does by itself: trims text, takes numbers as text, ignores
+    unknown properties (the contract refuses all three)."""
 
     class Meta:
         model = Contact
@@ -36,6 +33,18 @@ class ContactSerializer(serializers.ModelSerializer):
             "updated_at",
         )
         read_only_fields = ("id", "viewed", "viewed_at", "created_at", "updated_at")
+
+
+class ContactSerializer(StockContactSerializer):
+    """The contract's: strings only, stored as sent (fields.py), a subject of whitespace
+    and unknown properties refused."""
+
+    serializer_field_mapping: ClassVar[dict[type[models.Field], type[serializers.Field]]] = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.EmailField: StrictEmailField,
+    }
 
     def validate_subject(self, value: str) -> str:
         # Untrimmed, a subject of spaces would pass allow_blank=False.

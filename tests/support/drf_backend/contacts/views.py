@@ -3,10 +3,14 @@ project's REST_FRAMEWORK settings)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from rest_framework import generics
 
-from .serializers import ContactSerializer
+from .serializers import ContactSerializer, StockContactSerializer
 
 
 class CreateContact(generics.CreateAPIView):
-    serializer_class = ContactSerializer
+    def get_serializer_class(self) -> Any:
+        return StockContactSerializer if settings.DRF_DEFAULTS else ContactSerializer
