@@ -6,19 +6,16 @@ leaves open or where the two legitimately word things otherwise."""
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.commands import contract
-from tests.support.processes import MockProcess, running
+from tests.support.processes import MockProcess, running_drf_backend
 
 pytestmark = [pytest.mark.slow, pytest.mark.process]
 
-ROOT = Path(__file__).resolve().parents[2]
-_LISTENING = re.compile(r"API:\s+(http://127\.0\.0\.1:\d+)/")
 # The keys the fixture gives its staff user, superuser and plain user: the mock's defaults.
 KEYS = ("--token", "staff-token", "--admin-token", "admin-token", "--non-staff-token", "user-token")
 SEED = "20261203"
@@ -71,9 +68,7 @@ _ITEM = re.compile(r"^- \*\*(.+)\*\*$")
 
 @pytest.fixture(scope="module")
 def drf() -> Iterator[MockProcess]:
-    """The DRF backend as a process of its own on 127.0.0.1 (migrated at start)."""
-    command = [sys.executable, "-m", "tests.support.drf_backend"]
-    with running([command], _LISTENING, {"PYTHONPATH": str(ROOT)}, timeout=30) as (backend,):
+    with running_drf_backend() as backend:
         yield backend
 
 
@@ -103,6 +98,22 @@ def test_the_suite_finds_the_drf_backend_correct(drf: MockProcess, tmp_path: Pat
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "0 failed, 0 not run of 17 checks; no warnings" in result.stdout
     assert "## Failures" not in report.read_text()
+
+
+def test_the_suite_fails_drf_defaults_where_the_decisions_differ(tmp_path: Path) -> None:
+    report = tmp_path / "stock.md"
+    # The fixed examples alone (they always run whole) send every rule the defaults break.
+    budget = ["--max-time", "1", "--seed", SEED, "--report", str(report)]
+    with running_drf_backend("--drf-defaults") as stock:
+        result = contract("--base-url", stock.base_url, *KEYS, *budget)
+    assert result.returncode == 1, result.stdout[-4000:] + result.stderr[-2000:]
+    failed = {line.split()[1] for line in result.stdout.splitlines() if "FAILED" in line}
+    assert failed == {"echo", "negative_data_rejection"}
+    text = report.read_text()
+    assert '"subject" came back as "Grüße, Zoë — 東京 🎉"; "  Grüße' in text  # trimmed
+    assert '(subject: 1 is not of type "string") got 201' in text  # a number taken as text
+    assert "('EMAIL' was unexpected)) got 201" in text  # an unknown property ignored
+    assert "(the body is over 1048576 bytes) got 400, not 413" in text
 
 
 def test_the_comparison_names_only_what_the_spec_leaves_open(

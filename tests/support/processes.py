@@ -1,5 +1,5 @@
-"""Start real contacts-mock (or contacts-contract proxy) processes on free loopback ports,
-and stop each by its pid."""
+"""Start real contacts-mock (or contacts-contract proxy, or the DRF backend fixture)
+processes on free loopback ports, and stop each by its pid."""
 
 from __future__ import annotations
 
@@ -145,6 +145,17 @@ def running_proxy(
     """`contacts-contract proxy` on 127.0.0.1 with a free port; stopped like the mock."""
     with running([proxy_command(*args)], _PROXY_LINE, env, timeout) as (proxy,):
         yield proxy
+
+
+@contextmanager
+def running_drf_backend(*args: str, timeout: float = 60) -> Iterator[MockProcess]:
+    """The DRF backend of tests/support/drf_backend on 127.0.0.1 with a free port, its
+    database migrated before it listens; stopped like the mock."""
+    command = [sys.executable, "-m", "tests.support.drf_backend", *args]
+    # It is imported from the source tree (tests/ is not installed), whatever the cwd.
+    env = {"PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    with running([command], _API_LINE, env, timeout) as (backend,):
+        yield backend
 
 
 def stop(process: subprocess.Popen[str], timeout: float = 10) -> None:
