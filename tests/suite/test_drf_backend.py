@@ -1,7 +1,8 @@
 """The suite and the comparison against a real Django REST Framework backend of the
 contract (tests/support/drf_backend), not only against the mock: no false alarm from the
-suite on a correct backend, and every difference the comparison names is one the spec
-leaves open or where the two legitimately word things otherwise."""
+suite on a correct backend, a failure on the same backend left to DRF's defaults where the
+decisions differ, and every difference the comparison names one the spec leaves open or
+where the two legitimately word things otherwise."""
 
 from __future__ import annotations
 
