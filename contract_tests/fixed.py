@@ -97,6 +97,11 @@ def boundary_payloads(contract: Contract) -> list[Payload]:
             (" \t", f"{f.name} blank"),
             ("not-an-email", f"{f.name} not an email address"),
             ("a b@example.com", f"{f.name} with a space"),
+            # What looser validators (Django's EmailValidator, browsers' type=email) take
+            # and the contract's pattern does not: a backend built on one must add it.
+            ("a@localhost", f"{f.name} with a host without a dot"),
+            ("a@[127.0.0.1]", f"{f.name} with an IP address for a host"),
+            ("a@exämple.com", f"{f.name} with a non-ASCII domain"),
         ]
         for wrong, label in invalid:
             if not f.accepts(wrong):
