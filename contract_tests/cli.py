@@ -12,24 +12,22 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import signal
 import sys
 import threading
 import time
 import traceback
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from types import FrameType
+from collections.abc import Sequence
 from typing import TextIO
 
 from contacts_core.options import Parser
 from contract_tests import __version__, exits
 from contract_tests.cases import saved_text
 from contract_tests.config import ENV_PREFIX, OPTIONS, Config, ConfigError, build
-from contract_tests.engine import Interrupted, run
+from contract_tests.engine import run, signal_of
 from contract_tests.events import Event, PhaseFinished, PhaseStarted, Progress
 from contract_tests.outcome import Outcome
 from contract_tests.report import console, from_outcome, write
+from contract_tests.signals import ignoring_interrupts, terminate_as_interrupt
 
 PROG = "contacts-contract"
 SUBCOMMANDS = """subcommands:
@@ -119,20 +117,6 @@ def parse_config(argv: Sequence[str]) -> Config:
         parser.error(str(error))
 
 
-@contextmanager
-def terminate_as_interrupt() -> Iterator[None]:
-    """SIGTERM (a CI job's timeout) stops the run as Ctrl-C does, so it still reports."""
-
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise Interrupted("SIGTERM")
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else list(argv)
     if args[:1] == ["proxy"]:
@@ -153,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             outcome = run(config, progress)
     except KeyboardInterrupt as interrupt:
         # Before anything was sent (the embedded mock starting, say): nothing to report.
-        which = interrupt.signal if isinstance(interrupt, Interrupted) else "SIGINT"
+        which = signal_of(interrupt)
         print(f"\n{PROG}: interrupted ({which}) before the run began", file=sys.stderr)
         raise SystemExit(exits.SIGNALLED[which]) from None
     except Exception as error:
@@ -198,16 +182,6 @@ def finish(outcome: Outcome, config: Config) -> int:
             print(f"{PROG}: {known[1]}", file=sys.stderr)
             return known[0]
     return exits.status(outcome)
-
-
-@contextmanager
-def ignoring_interrupts() -> Iterator[None]:
-    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 if __name__ == "__main__":

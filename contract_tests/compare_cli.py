@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 from dataclasses import fields, replace
 from pathlib import Path
@@ -15,11 +16,18 @@ from typing import Any
 from contacts_core.options import ConfigError, Option, Parser, url
 from contract_tests import __version__, exits
 from contract_tests.cases import saved_text
-from contract_tests.comparison import DEFAULT_FAIL_ON, CompareConfig, run_comparison
+from contract_tests.comparison import (
+    DEFAULT_FAIL_ON,
+    CompareConfig,
+    ComparisonOutcome,
+    run_comparison,
+)
 from contract_tests.config import ENV_PREFIX, OPTIONS, Config
 from contract_tests.differences import KINDS
+from contract_tests.engine import signal_of
 from contract_tests.report import console, write
 from contract_tests.report.model import from_comparison
+from contract_tests.signals import ignoring_interrupts, terminate_as_interrupt
 
 PROG = "contacts-contract compare"
 _SHARED = (
@@ -68,7 +76,9 @@ def build_parser() -> Parser:
     parser.epilog = (
         "exit status:\n  0  no difference of the kinds --fail-on names\n  1  such a "
         "difference\n  2  usage error\n  3  could not judge: a side unreachable, or a key or "
-        "URL no correct backend would answer so"
+        "URL no correct backend would answer so\n  4  internal error, not a verdict on "
+        "either side\n  130/143  interrupted (SIGINT/SIGTERM); the summary and report files "
+        "are still written"
     )
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
@@ -100,35 +110,54 @@ def _config(values: dict[str, Any]) -> CompareConfig:
 def main(argv: Sequence[str]) -> None:
     config = parse_config(argv)
     try:
-        outcome = run_comparison(config)
-    except KeyboardInterrupt:
-        print(f"\n{PROG}: interrupted", file=sys.stderr)
-        raise SystemExit(exits.SIGNALLED["SIGINT"]) from None
+        with terminate_as_interrupt():
+            outcome = run_comparison(config)
+    except KeyboardInterrupt as interrupt:
+        # Before anything was compared (the embedded mock starting, say): nothing to report.
+        which = signal_of(interrupt)
+        print(f"\n{PROG}: interrupted ({which}) before the comparison began", file=sys.stderr)
+        raise SystemExit(exits.SIGNALLED[which]) from None
     except Exception as error:
-        known = exits.for_error(error)
-        if known is None:
-            raise
-        print(f"{PROG}: {known[1]}", file=sys.stderr)
-        raise SystemExit(known[0]) from None
-    report = from_comparison(outcome)
-    print(console(report, config.suite.report))
-    suite = config.suite
-    try:
-        write(report, suite.junit_xml, suite.report)
-        if suite.save_cases is not None:
-            found = [*outcome.results]
-            target = outcome.mock if config.recording else outcome.backend
-            print(saved_text(found, target, outcome.keys, suite.save_cases))
-    except Exception as error:
-        known = exits.for_error(error)
-        if known is None:
-            raise
-        print(f"{PROG}: {known[1]}", file=sys.stderr)
-        raise SystemExit(known[0]) from None
+        raise SystemExit(_failed(error)) from None
+    raise SystemExit(finish(outcome, config))
+
+
+def finish(outcome: ComparisonOutcome, config: CompareConfig) -> int:
+    """Print the summary, write every file asked for; the exit status. Runs to the end
+    even when interrupted again: what was found must not be lost."""
+    with ignoring_interrupts():
+        report = from_comparison(outcome)
+        print(console(report, config.suite.report), flush=True)
+        suite = config.suite
+        try:
+            write(report, suite.junit_xml, suite.report)
+            if suite.save_cases is not None:
+                target = outcome.mock if config.recording else outcome.backend
+                print(saved_text(outcome.results, target, outcome.keys, suite.save_cases))
+        except Exception as error:
+            return _failed(error)
     if outcome.diagnosis is not None:
         print(f"{PROG}: could not judge: {outcome.diagnosis}", file=sys.stderr)
-        raise SystemExit(exits.NOT_JUDGED)
-    raise SystemExit(exits.OK if outcome.ok else exits.BROKEN)
+        return exits.NOT_JUDGED
+    if outcome.interrupted is not None:
+        print(
+            f"{PROG}: interrupted ({outcome.interrupted}) after {outcome.duration:.0f} s; "
+            "what was compared until then is reported",
+            file=sys.stderr,
+        )
+        return exits.SIGNALLED[outcome.interrupted]
+    return exits.OK if outcome.ok else exits.BROKEN
+
+
+def _failed(error: Exception) -> int:
+    """One line for an error that ended the comparison, and its exit status; a bug of the
+    comparison never passes for a difference (exit 1)."""
+    known = exits.for_error(error)
+    if known is None:
+        traceback.print_exc(file=sys.stderr)
+        known = (exits.INTERNAL_ERROR, f"internal error, not a verdict on either side: {error!r}")
+    print(f"{PROG}: {known[1]}", file=sys.stderr)
+    return known[0]
 
 
 __all__ = ["COMPARE_OPTIONS", "main", "parse_config"]

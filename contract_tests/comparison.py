@@ -13,6 +13,7 @@ its answers compared with the answers the backend gave, which the recording hold
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -34,13 +35,21 @@ from contract_tests.differences import (
     compare,
     recorded_response,
 )
-from contract_tests.engine import Engine, Unanswered, keys_for_mock
+from contract_tests.engine import GRACE, Engine, Unanswered, keys_for_mock, signal_of
 from contract_tests.events import PhaseFinished, PhaseStarted, Progress, RequestJudged, quiet
-from contract_tests.exploration import explore
+from contract_tests.exploration import Stopped, explore
 from contract_tests.findings import Distinct, Result
 from contract_tests.http import Request, Response
 from contract_tests.model import FAILED, PASSED, WARNED, Failure, Keys, Probe
-from contract_tests.outcome import CASES, DONE, FIXED, NO_TIME_LEFT, OUT_OF_TIME, PhaseRun
+from contract_tests.outcome import (
+    CASES,
+    DONE,
+    FIXED,
+    INTERRUPTED,
+    NO_TIME_LEFT,
+    OUT_OF_TIME,
+    PhaseRun,
+)
 
 DEFAULT_FAIL_ON = ("status", "shape")
 # Without --max-time, the generated sample takes this long (the fixed examples and the
@@ -79,6 +88,8 @@ class ComparisonOutcome:
     recorded: int = 0
     """With --recording: the exchanges replayed; `pairs` of them were compared."""
     unsent: tuple[str, ...] = ()
+    interrupted: str | None = None
+    """The signal that stopped the comparison (SIGINT, SIGTERM): what ran is reported."""
 
     @property
     def failing(self) -> list[Result]:
@@ -86,7 +97,7 @@ class ComparisonOutcome:
 
     @property
     def ok(self) -> bool:
-        return self.diagnosis is None and not self.failing
+        return self.diagnosis is None and self.interrupted is None and not self.failing
 
 
 def _kind_check(kind: str) -> Check:
@@ -124,12 +135,18 @@ class Comparison:
         self.differing = 0
         self.statuses: Counter[int] = Counter()
         self.phases: dict[str, PhaseRun] = {}
+        self.diagnosis: str | None = None
+        # Set when the comparison is interrupted: the next pair is not sent.
+        self._stop = threading.Event()
 
     # --- one pair --------------------------------------------------------------------------
 
     def attempt(self, probe: Probe, phase: str) -> list[Failure]:
         """Send the probe to both sides; its differences, as failures of their kind (the
-        backend's request and answer, the mock's beside them)."""
+        backend's request and answer, the mock's beside them). Raises Stopped once the
+        comparison is interrupted."""
+        if self._stop.is_set():
+            raise Stopped()
         ours = self._send(self.mock, probe)
         theirs = self._send(self.backend, probe)
         if phase == FIXED:
@@ -221,39 +238,75 @@ class Comparison:
                     record.end = NO_TIME_LEFT
                     continue
                 name = phase.name
+                so_far: list[Failure] = []
 
-                def attempt(probe: Probe, name: str = name) -> list[Failure]:
-                    return self.attempt(probe, name)
+                def attempt(
+                    probe: Probe, name: str = name, so_far: list[Failure] = so_far
+                ) -> list[Failure]:
+                    failures = self.attempt(probe, name)
+                    so_far.extend(failures)
+                    return failures
 
-                found = explore(
-                    phase.strategy(self.backend.plan),
-                    attempt,
-                    max_examples=self.config.suite.max_examples,
-                    seed_value=self.backend.seed,
-                    until=time.monotonic() + share,
-                )
+                try:
+                    found = explore(
+                        phase.strategy(self.backend.plan),
+                        attempt,
+                        max_examples=self.config.suite.max_examples,
+                        seed_value=self.backend.seed,
+                        until=time.monotonic() + share,
+                    )
+                except Stopped:
+                    # Interrupted mid-phase: what it found until then is reported.
+                    self.keep(so_far)
+                    record.end = INTERRUPTED
+                    raise
                 self.keep(found.failures)
                 record.end = OUT_OF_TIME if found.out_of_time else DONE
 
     def run(self) -> ComparisonOutcome:
+        """Compare every phase's pairs; the outcome. Raises TargetUnreachable when a side
+        does not answer at all. An interrupt (KeyboardInterrupt) ends the comparison
+        within GRACE seconds, and its outcome says so."""
         started = time.monotonic()
         for side in (self.mock, self.backend):
             side.client.probe(side.base_url + side.contract.path)
-        diagnosis = None
+        errors: list[BaseException] = []
+        # In a thread of its own, as the suite's engine runs, so that an interrupt reaches
+        # this thread, not Hypothesis' engine in the middle of a phase.
+        worker = threading.Thread(
+            target=self._compare, args=(started, errors), name="compare", daemon=True
+        )
+        worker.start()
+        interrupted = None
+        try:
+            while worker.is_alive():
+                worker.join(0.1)
+        except KeyboardInterrupt as interrupt:
+            interrupted = signal_of(interrupt)
+            self._stop.set()
+            worker.join(GRACE)
+        finally:
+            for side in (self.mock, self.backend):
+                side.client.close()
+        if errors and interrupted is None:
+            raise errors[0]
+        return self.outcome(time.monotonic() - started, self.diagnosis, interrupted)
+
+    def _compare(self, started: float, errors: list[BaseException]) -> None:
         try:
             if self.backend.has_cases:
                 self.run_whole(CASES, self.backend.plan.case_probes)
             if not self.config.suite.cases_only:
                 self.run_whole(FIXED, phases.fixed_probes(self.backend.plan))
-                diagnosis = self._diagnosis()
-                if diagnosis is None:
+                self.diagnosis = self._diagnosis()
+                if self.diagnosis is None:
                     budget = self.config.suite.max_time
                     seconds = DEFAULT_SAMPLE_SECONDS if budget is None else budget
                     self.run_sample(max(0.0, seconds - (time.monotonic() - started)))
-        finally:
-            for side in (self.mock, self.backend):
-                side.client.close()
-        return self.outcome(time.monotonic() - started, diagnosis)
+        except Stopped:
+            pass
+        except BaseException as error:
+            errors.append(error)
 
     def _diagnosis(self) -> str | None:
         for name, side in (("the backend", self.backend), ("the mock", self.mock)):
@@ -262,7 +315,9 @@ class Comparison:
                 return f"{name}: {problem}"
         return None
 
-    def outcome(self, duration: float, diagnosis: str | None = None) -> ComparisonOutcome:
+    def outcome(
+        self, duration: float, diagnosis: str | None = None, interrupted: str | None = None
+    ) -> ComparisonOutcome:
         return ComparisonOutcome(
             config=self.config,
             backend=self.backend.base_url,
@@ -278,6 +333,7 @@ class Comparison:
             duration=duration,
             diagnosis=diagnosis,
             unsent=tuple(self.backend.unsent),
+            interrupted=interrupted,
         )
 
 
@@ -324,6 +380,7 @@ def replay_recording(
     compared = differing = 0
     record = PhaseRun(RECORDED, started=started)
     progress(PhaseStarted(RECORDED))
+    interrupted = None
     try:
         for case in recorded:
             answer = (case.seen or {}).get("response")
@@ -367,9 +424,12 @@ def replay_recording(
                 )
                 tally.calls[difference.kind] += 1
                 tally.kept[difference.kind].add(failure)
+    except KeyboardInterrupt as interrupt:
+        interrupted = signal_of(interrupt)
     finally:
         mock.client.close()
-    record.requests, record.seconds, record.end = compared, time.monotonic() - started, DONE
+    record.requests, record.seconds = compared, time.monotonic() - started
+    record.end = DONE if interrupted is None else INTERRUPTED
     progress(PhaseFinished(RECORDED, compared, record.seconds))
     return ComparisonOutcome(
         config=config,
@@ -386,6 +446,7 @@ def replay_recording(
         duration=time.monotonic() - started,
         recorded=len(recorded),
         unsent=tuple(unsent),
+        interrupted=interrupted,
     )
 
 

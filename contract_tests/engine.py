@@ -55,7 +55,16 @@ from contract_tests.outcome import (
 )
 from contract_tests.payloads import with_key
 
-__all__ = ["GRACE", "Engine", "Interrupted", "Unanswered", "build_request", "run", "target"]
+__all__ = [
+    "GRACE",
+    "Engine",
+    "Interrupted",
+    "Unanswered",
+    "build_request",
+    "run",
+    "signal_of",
+    "target",
+]
 
 # The longest an interrupted run waits for the request in flight before it reports.
 GRACE = 2.0
@@ -67,6 +76,12 @@ class Interrupted(KeyboardInterrupt):
     def __init__(self, signal: str = "SIGINT") -> None:
         super().__init__(signal)
         self.signal = signal
+
+
+def signal_of(interrupt: KeyboardInterrupt) -> str:
+    """The signal an interrupt stands for: SIGTERM when the command line turned one into
+    it, else Ctrl-C's SIGINT."""
+    return interrupt.signal if isinstance(interrupt, Interrupted) else "SIGINT"
 
 
 @dataclass
@@ -279,7 +294,7 @@ class Engine:
             while worker.is_alive():
                 worker.join(0.1)
         except KeyboardInterrupt as interrupt:
-            self.stop(interrupt.signal if isinstance(interrupt, Interrupted) else "SIGINT")
+            self.stop(signal_of(interrupt))
             worker.join(GRACE)
         finally:
             self.client.close()

@@ -321,13 +321,7 @@ def from_outcome(outcome: Outcome) -> Report:
         ("Time budget", budget),
     ]
     if outcome.interrupted is not None:
-        facts.append(
-            (
-                "Interrupted",
-                f"by {outcome.interrupted} after {outcome.duration:.0f} s: "
-                "what ran until then is reported",
-            )
-        )
+        facts.append(_interrupted_fact(outcome.interrupted, outcome.duration))
     if c.cases:
         sent = outcome.phases[CASES].requests if CASES in outcome.phases else 0
         paths = ", ".join(str(path) for path in c.cases)
@@ -370,6 +364,10 @@ def from_outcome(outcome: Outcome) -> Report:
         coverage=coverage,
         fails=not outcome.ok,
     )
+
+
+def _interrupted_fact(signal: str, duration: float) -> tuple[str, str]:
+    return ("Interrupted", f"by {signal} after {duration:.0f} s: what ran until then is reported")
 
 
 def _not_judged(result: Result) -> Result:
@@ -435,6 +433,9 @@ def from_comparison(outcome: ComparisonOutcome) -> Report:
         summary = f"{outcome.differing} of {outcome.pairs} requests answered differently"
     kinds = ", ".join(f"{r.name} {r.calls}" for r in outcome.results if r.calls) or "none"
     summary += f" (differences by kind: {kinds})"
+    if outcome.interrupted is not None:
+        facts.append(_interrupted_fact(outcome.interrupted, outcome.duration))
+        summary = f"interrupted after {outcome.duration:.0f} s, so far {summary}"
     failing = [r for r in outcome.results if r.name in c.fail_on]
     others = [r for r in outcome.results if r.name not in c.fail_on]
     time = [(p.name, p.requests, p.seconds, _ending(p)) for p in outcome.phases.values()]
@@ -458,6 +459,7 @@ def from_comparison(outcome: ComparisonOutcome) -> Report:
         unsent=outcome.unsent,
         summary=summary,
         not_judged=outcome.diagnosis or "",
+        interrupted=outcome.interrupted is not None,
         fails=not outcome.ok,
         warnings_heading="Other differences (they do not fail the run unless --fail-on names them)",
     )

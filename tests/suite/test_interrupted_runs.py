@@ -139,3 +139,38 @@ def interrupt_the_plugin(slow_faulty_mock: MockProcess, tmp_path: Path) -> None:
             run.wait()
     assert run.returncode == 2, out[-2000:]  # pytest's own status for an interrupted session
     assert "KeyboardInterrupt" in out
+
+
+def test_an_interrupted_comparison_reports_what_it_compared(
+    slow_faulty_mock: MockProcess, tmp_path: Path
+) -> None:
+    junit, report = tmp_path / "junit.xml", tmp_path / "report.md"
+    httpx.delete(f"{slow_faulty_mock.base_url}/__mock__/requests", timeout=10)
+    command = [
+        sys.executable, "-m", "contract_tests", "compare",
+        "--base-url", slow_faulty_mock.base_url, "--token", "staff-token", "--seed", SEED,
+        "--max-examples", "2000", "--junit-xml", str(junit), "--report", str(report),
+    ]  # fmt: skip
+    run = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env()
+    )
+    try:
+        # The fixed examples (which meet the fault) are done: the backend's journal says so.
+        wait_for_requests(slow_faulty_mock, FIXED_AND_SOME)
+        run.send_signal(signal.SIGTERM)
+        signalled = time.monotonic()
+        out, err = run.communicate(timeout=60)
+        took = time.monotonic() - signalled
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    assert run.returncode == 143, err
+    assert took < STOPS_WITHIN_S, f"{took:.1f} s after SIGTERM"
+    assert "interrupted (SIGTERM) after" in err
+    assert "interrupted after " in out
+    assert "answered differently (differences by kind: values" in out
+    text = report.read_text()
+    assert "by SIGTERM after" in text
+    assert '"email"' in text  # the lowercased address, as the backend answered it
+    assert ET.parse(junit).getroot().find("testsuite") is not None
