@@ -40,6 +40,7 @@ def test_wheel_contains_spec_and_packages(wheel: Path) -> None:
     assert packaged == (ROOT / "spec" / "openapi.yaml").read_bytes()
 
 
+@pytest.mark.slow
 def test_installed_package_loads_packaged_spec(wheel: Path, tmp_path: Path) -> None:
     target = tmp_path / "site"
     subprocess.run(

@@ -65,6 +65,7 @@ def test_fixed_examples_pass_unchanged_with_no_violation(mock_process: MockProce
     assert {201, 400, 401, 403, 413, 415} <= statuses
 
 
+@pytest.mark.slow
 def test_a_generated_run_through_the_proxy_passes_byte_for_byte(mock_process: MockProcess) -> None:
     # suite -> tap -> proxy -> tap -> mock_process: every answer the suite got is the mock's, as sent.
     with (

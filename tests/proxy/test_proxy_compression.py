@@ -107,8 +107,6 @@ ONE_PER_CHECK = list(
         if not fault.warning
     }.values()
 )
-# A fault caught in the body (echo) runs in the fast subset; the others are slow.
-FAST = {"email-lowercased": "br"}
 
 
 @pytest.mark.parametrize(
@@ -116,10 +114,10 @@ FAST = {"email-lowercased": "br"}
     [
         pytest.param(
             name,
-            FAST.get(name, ("gzip", "br")[number % 2]),
-            marks=() if name in FAST else pytest.mark.slow,
+            ("gzip", "br")[number % 2],
+            marks=pytest.mark.slow,
         )
-        for number, name in enumerate([*FAST, *(n for n in ONE_PER_CHECK if n not in FAST)])
+        for number, name in enumerate(ONE_PER_CHECK)
     ],
 )
 def test_a_faulty_backend_makes_the_same_violations_compressed(fault: str, coding: str) -> None:

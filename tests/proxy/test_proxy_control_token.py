@@ -38,6 +38,7 @@ REFUSED = [None, "", "Token", f"Token {KEY[:-1]}", f"Token {KEY}x", f"Bearer {KE
            "Basic !!not-base64", f"Basic {KEY}"]  # fmt: skip
 
 
+@pytest.mark.slow
 def test_every_own_route_needs_the_control_token(mock_process: MockProcess) -> None:
     with proxy_in_front_of(mock_process.base_url, control_token=KEY) as proxy:
         for authorization in REFUSED:

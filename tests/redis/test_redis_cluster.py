@@ -17,7 +17,8 @@ from tests.support.processes import running_mock, running_mocks
 from tests.support.redis_server import RedisCluster, move_slot, running_cluster
 from tests.support.sockets import get_json, port_of, request
 
-pytestmark = pytest.mark.process
+# Several mocks and Redis processes at once: seconds each.
+pytestmark = [pytest.mark.process, pytest.mark.slow]
 
 STAFF = {"Authorization": "Token staff-token", "Content-Type": "application/json"}
 CLIENTS = 24

@@ -18,7 +18,8 @@ from tests.support.processes import MockProcess, running_mocks
 from tests.support.redis_server import RedisServer
 from tests.support.sockets import get_json, port_of, request
 
-pytestmark = pytest.mark.process
+# Several mocks and Redis processes at once: seconds each.
+pytestmark = [pytest.mark.process, pytest.mark.slow]
 
 CLIENTS = 48
 SECONDS = 4.0  # how long the clients keep sending; a bound, not an assertion

@@ -100,6 +100,7 @@ def test_a_server_that_is_not_redis(tmp_path: Path) -> None:
         assert _names(_start_error(url), url)
 
 
+@pytest.mark.slow
 def test_tls_to_a_plain_port(tmp_path: Path) -> None:
     with running_redis(tmp_path) as redis:
         url = f"rediss://127.0.0.1:{redis.port}/0"

@@ -99,6 +99,7 @@ def test_every_fault_that_changes_an_answer_shows_as_its_kind(
     assert kinds[0] == expected, f"{name}: the most serious difference is {kinds[0]}"
 
 
+@pytest.mark.slow
 def test_the_command_line_fails_on_the_kinds_asked_and_keeps_what_it_found(
     correct: EmbeddedMock, tmp_path: Path
 ) -> None:
@@ -143,6 +144,7 @@ def test_usage_errors_are_one_line() -> None:
         assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_a_recording_alone_is_compared_with_the_mock(tmp_path: Path) -> None:
     record = tmp_path / "staging.jsonl"
     tokens = [

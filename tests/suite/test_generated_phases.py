@@ -48,6 +48,7 @@ def test_the_same_seed_sends_the_same_generated_requests() -> None:
         assert first[phase.name] == second[phase.name], phase.name
 
 
+@pytest.mark.slow
 def test_under_a_ten_second_budget_every_generated_phase_sends_requests() -> None:
     with EmbeddedMock(Settings(port=0)) as mock:
         _, outcome = run(mock, config(mock, max_time=10.0))

@@ -55,6 +55,7 @@ def test_a_key_without_the_role_given_as_token_is_the_set_up(mock: EmbeddedMock)
     assert "without the Staff or Admin role" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_wrong_admin_or_non_staff_key_is_the_set_up(mock: EmbeddedMock) -> None:
     admin = contract(
         "--base-url", mock.url, "--token", "staff-token", "--admin-token", "nope", *FEW
@@ -84,6 +85,7 @@ def test_a_base_url_that_serves_nothing_there_is_the_set_up(mock: EmbeddedMock) 
     assert "nothing serves the operation there; check --base-url" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_backend_that_refuses_a_valid_admin_key_is_broken() -> None:
     # It knows the key (403, not 401) and refuses the role the contract allows.
     with EmbeddedMock(Settings(port=0, fault="admin-rejected")) as faulty:
@@ -96,6 +98,7 @@ def test_a_backend_that_refuses_a_valid_admin_key_is_broken() -> None:
     assert "could not judge" not in result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_every_failing_call_is_counted_as_the_status_table_counts_them() -> None:
     with EmbeddedMock(Settings(port=0, fault="500-on-non-ascii")) as faulty:
         config = Config(base_url=faulty.url, token="staff-token", max_examples=30, seed=SEED)
