@@ -2,7 +2,8 @@
 `contacts-mock --fault NAME` process behind the proxy, the suite's fixed examples sent
 through it with the mock's keys given as --token KEY=ROLE), GET /__proxy__/report,
 GET /__proxy__/violations and the X-Contract-Violations headers of the answers agree on
-every check: which failed, and in how many exchanges."""
+every check: which failed, and in how many exchanges. With --strict, the fault's check
+is named in a 502 instead of the upstream's answer."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from collections import Counter
 import httpx
 import pytest
 
-from contract_tests.checks import CHECKS
+from contract_tests.checks import CHECKS, by_name
 from mock_server import faults
 from tests.support.processes import running_mock
 from tests.support.proxying import fixed_probes, proxy_in_front_of, send, violation_names
@@ -37,16 +38,26 @@ FAILED_NOTE = re.compile(r"^\d+ calls?, (\d+) failed$")
 )
 def test_report_violations_and_header_agree_on_every_check(fault: str | None) -> None:
     args = ("--fault", fault) if fault else ()
+    caught = faults.get(fault) if fault is not None else None
     with (
         running_mock(*args, "--log-level", "warning") as mock,
         proxy_in_front_of(mock.base_url) as proxy,
+        proxy_in_front_of(mock.base_url, strict=True) as strict,
         httpx.Client(timeout=30) as client,
     ):
         named: Counter[str] = Counter()
-        for probe in PROBES:
-            named.update(violation_names(send(client, proxy.url, probe)))
+        answers = [(probe, send(client, proxy.url, probe)) for probe in PROBES]
+        for _, answer in answers:
+            named.update(violation_names(answer))
         violations = proxy.violations()
         page = proxy.report()
+        withheld = []
+        if caught is not None and not caught.warning:
+            flagged = [(p, a) for p, a in answers if caught.caught_by in violation_names(a)]
+            assert flagged, f"no answer named {caught.caught_by} in X-Contract-Violations"
+            assert all(a.status_code != 502 for _, a in flagged)  # passed on, flagged
+            # The same requests through --strict, each three times: enough for a repeated id.
+            withheld = [send(client, strict.url, p) for p, _ in flagged for _ in range(3)]
 
     counts = violations["counts"]
     assert counts == dict(named), "GET /__proxy__/violations and the headers disagree"
@@ -65,12 +76,17 @@ def test_report_violations_and_header_agree_on_every_check(fault: str | None) ->
         assert "--admin-token" not in note, note
     verdict = "the contract is broken" if counts else "the contract holds"
     assert page.summary.startswith(verdict), page.summary
-    if fault is not None:
-        caught = faults.get(fault)
-        if caught.warning:
-            assert page.warnings[caught.caught_by][0] == "warned"
-        else:
-            assert caught.caught_by in counts
+    if caught is not None and caught.warning:
+        assert page.warnings[caught.caught_by][0] == "warned"
+    elif caught is not None:
+        check = caught.caught_by
+        assert check in counts, f"{fault} slipped through; the proxy named {sorted(counts)}"
+        refused = [a for a in withheld if a.status_code == 502 and check in violation_names(a)]
+        assert refused, f"--strict never answered 502 naming {check}"
+        body = refused[0].json()
+        assert check in {v["check"] for v in body["violations"]}
+        assert check in body["detail"]
+        assert body["upstream_status"] != 502
 
 
 def test_a_check_needing_a_role_not_given_says_which_token_to_give() -> None:
@@ -84,3 +100,16 @@ def test_a_check_needing_a_role_not_given_says_which_token_to_give() -> None:
         page = proxy.report()
     assert page.checks["permission_enforced"] == ("not run", "needs --token KEY=user")
     assert page.checks["admin_key_accepted"] == ("not run", "needs --token KEY=admin")
+
+
+# status_code_coverage is judged over a test run (which codes a run saw), not on live
+# traffic, and unique_ids needs the answers of a whole run: no fault may be caught by a
+# run-level check alone, or the proxy could not see it.
+def test_every_fault_is_caught_by_a_check_the_proxy_runs() -> None:
+    checks = by_name()
+    for fault in faults.catalogue().values():
+        if fault.warning:
+            continue
+        assert checks[fault.caught_by].run is not None or fault.caught_by == "unique_ids", (
+            f"{fault.name} is caught by the run-level {fault.caught_by} only"
+        )
