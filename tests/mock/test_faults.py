@@ -37,6 +37,7 @@ def test_list_faults_prints_the_catalogue() -> None:
         assert line.endswith(f"{fault.description} [{faults.caught(fault)}]")
 
 
+@pytest.mark.slow
 def test_unknown_fault_is_a_one_line_usage_error() -> None:
     given, from_environment = (
         contacts_mock("--fault", "nope"),

@@ -69,8 +69,10 @@ def judged(upstream: str, coding: str) -> tuple[dict[str, int], Counter[str]]:
     "codings",
     [
         "gzip",
-        "br",
-        *(pytest.param(c, marks=pytest.mark.slow) for c in ("deflate", "raw-deflate", "gzip,br")),
+        *(
+            pytest.param(c, marks=pytest.mark.slow)
+            for c in ("br", "deflate", "raw-deflate", "gzip,br")
+        ),
     ],
 )
 def test_compressed_correct_answers_pass_on_unchanged_with_no_violation(codings: str) -> None:
@@ -132,6 +134,7 @@ def test_a_faulty_backend_makes_the_same_violations_compressed(fault: str, codin
     assert counts == dict(named)
 
 
+@pytest.mark.slow
 def test_an_encoding_it_cannot_decode_is_passed_on_and_counted_not_judged(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

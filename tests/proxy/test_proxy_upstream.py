@@ -30,6 +30,7 @@ def assert_still_serving(proxy: Served) -> None:
     assert answer.status_code == 200
 
 
+@pytest.mark.slow
 def test_upstream_down_then_back() -> None:
     port = free_port()
     upstream = f"http://127.0.0.1:{port}"
@@ -70,6 +71,7 @@ def test_upstream_slower_than_the_timeout_gets_504() -> None:
         assert httpx.get(proxy.url + "/__mock__/health", timeout=10).status_code == 200
 
 
+@pytest.mark.slow
 def test_upstream_killed_while_answering() -> None:
     with (
         running_mock("--latency", "5000", "--log-level", "warning") as mock,

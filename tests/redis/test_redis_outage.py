@@ -73,6 +73,7 @@ def test_a_paused_redis_gets_503s_in_time_and_service_resumes(tmp_path: Path) ->
     _check(results, stored, back)
 
 
+@pytest.mark.slow
 def test_a_restarted_redis_is_used_again_without_restarting_the_mock(tmp_path: Path) -> None:
     with running_redis(tmp_path) as redis:
         port_number = redis.port
@@ -138,6 +139,7 @@ def test_a_create_that_got_503_is_never_stored_after_a_pause(tmp_path: Path) -> 
     assert {contact["id"]: contact for contact in stored} == by_id
 
 
+@pytest.mark.slow
 def test_readiness_follows_a_stopped_and_restarted_redis(tmp_path: Path) -> None:
     # Open without the control token, as a load balancer's probe is; one warning line
     # when Redis goes away and one when it is back, however many requests in between.

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.process
 STAFF = {"Authorization": "Token staff-token", "Content-Type": "application/json"}
 
 
+@pytest.mark.slow
 def test_a_tls_redis_with_its_ca_in_the_url_serves_the_contract(tmp_path: Path) -> None:
     with running_redis(tmp_path, tls=True) as redis, running_mock("--store", redis.url) as mock:
         port = port_of(mock)
@@ -31,6 +32,7 @@ def test_a_tls_redis_with_its_ca_in_the_url_serves_the_contract(tmp_path: Path) 
     assert f"Store:       Redis at {redis.url}, keys" in banner
 
 
+@pytest.mark.slow
 def test_an_untrusted_certificate_is_one_line_naming_the_url_and_the_fix(tmp_path: Path) -> None:
     with running_redis(tmp_path, tls=True) as redis:
         url = f"rediss://127.0.0.1:{redis.port}/0"

@@ -70,6 +70,7 @@ def compared(backend: str, mock: str, max_time: float = 2.0) -> Comparison:
     return Comparison(config, backend, mock, KEYS)
 
 
+@pytest.mark.slow
 def test_two_correct_mocks_differ_in_nothing(correct: EmbeddedMock) -> None:
     with EmbeddedMock() as other:
         outcome = compared(other.url, correct.url, max_time=4).run()
@@ -125,6 +126,7 @@ def test_the_command_line_fails_on_the_kinds_asked_and_keeps_what_it_found(
     assert (tmp_path / "found" / "values.jsonl").read_text().strip()
 
 
+@pytest.mark.slow
 def test_a_wrong_key_is_the_set_up_not_a_difference(correct: EmbeddedMock) -> None:
     result = contract("compare", "--base-url", correct.url, "--token", "nope", "--max-time", "1")
     assert result.returncode == 3, result.stdout[-2000:]
@@ -132,6 +134,7 @@ def test_a_wrong_key_is_the_set_up_not_a_difference(correct: EmbeddedMock) -> No
     assert "the staff key (--token) was refused (401) on every request" in result.stderr
 
 
+@pytest.mark.slow
 def test_usage_errors_are_one_line() -> None:
     for args, says in (
         ((), "--base-url (or CONTACTS_CONTRACT_BASE_URL) names the backend to compare"),

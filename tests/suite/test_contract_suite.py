@@ -196,6 +196,7 @@ def test_status_code_coverage_fails_when_a_code_is_never_seen() -> None:
     assert coverage.failures[0].message == "never observed: 403"
 
 
+@pytest.mark.slow
 def test_input_dependent_fault_is_shrunk_to_a_minimal_request() -> None:
     # Crashes only when the first optional field is over 200 characters: the shrunk
     # request holds nothing else, and exactly 201 of the simplest character.

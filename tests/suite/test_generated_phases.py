@@ -40,6 +40,7 @@ def config(mock: EmbeddedMock, **given: float) -> Config:
     return Config(base_url=mock.url, token="staff-token", seed=SEED, **given)  # type: ignore[arg-type]
 
 
+@pytest.mark.slow
 def test_the_same_seed_sends_the_same_generated_requests() -> None:
     with EmbeddedMock(Settings(port=0)) as mock:
         first, second = (run(mock, config(mock, max_examples=8))[0].sent for _ in range(2))

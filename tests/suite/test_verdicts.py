@@ -48,6 +48,7 @@ def test_a_wrong_key_is_the_set_up_not_the_backend(mock: EmbeddedMock) -> None:
     assert "could not judge the backend" in result.stdout.strip().splitlines()[-1]
 
 
+@pytest.mark.slow
 def test_a_key_without_the_role_given_as_token_is_the_set_up(mock: EmbeddedMock) -> None:
     result = contract("--base-url", mock.url, "--token", "user-token", *FEW)
     assert result.returncode == NOT_JUDGED
@@ -69,6 +70,7 @@ def test_a_wrong_admin_or_non_staff_key_is_the_set_up(mock: EmbeddedMock) -> Non
     assert "the non-staff key (--non-staff-token) was refused (401)" in other.stderr
 
 
+@pytest.mark.slow
 def test_a_base_url_that_already_ends_in_the_path_is_the_set_up(mock: EmbeddedMock) -> None:
     result = contract("--base-url", mock.url + "/api/contacts/", "--token", "staff-token", *FEW)
     assert result.returncode == NOT_JUDGED
@@ -79,6 +81,7 @@ def test_a_base_url_that_already_ends_in_the_path_is_the_set_up(mock: EmbeddedMo
     )
 
 
+@pytest.mark.slow
 def test_a_base_url_that_serves_nothing_there_is_the_set_up(mock: EmbeddedMock) -> None:
     result = contract("--base-url", mock.url + "/v2", "--token", "staff-token", *FEW)
     assert result.returncode == NOT_JUDGED
