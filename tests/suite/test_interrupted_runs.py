@@ -63,6 +63,23 @@ def wait_for_line(process: subprocess.Popen[str], text: str, timeout: float = 12
     raise AssertionError(f"no {text!r} within {timeout} s")
 
 
+def stop_run(run: subprocess.Popen[str]) -> None:
+    if run.poll() is None:
+        run.kill()
+        run.wait()
+
+
+def interrupt(run: subprocess.Popen[str], sig: signal.Signals) -> tuple[str, str, float]:
+    """Send the signal; the run's stdout, stderr and the seconds it took to end."""
+    try:
+        run.send_signal(sig)
+        signalled = time.monotonic()
+        out, err = run.communicate(timeout=60)
+        return out, err, time.monotonic() - signalled
+    finally:
+        stop_run(run)
+
+
 @pytest.mark.parametrize(("sig", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_a_signal_mid_run_leaves_the_summary_reports_cases_and_seed(
     slow_faulty_mock: MockProcess, tmp_path: Path, sig: signal.Signals, status: int
@@ -79,14 +96,10 @@ def test_a_signal_mid_run_leaves_the_summary_reports_cases_and_seed(
     try:
         wait_for_line(run, "fixed examples:")
         time.sleep(1.0)  # well into the generated phases
-        run.send_signal(sig)
-        signalled = time.monotonic()
-        out, err = run.communicate(timeout=60)
-        took = time.monotonic() - signalled
-    finally:
-        if run.poll() is None:
-            run.kill()
-            run.wait()
+    except BaseException:
+        stop_run(run)
+        raise
+    out, err, took = interrupt(run, sig)
     assert run.returncode == status, err
     assert took < STOPS_WITHIN_S, f"{took:.1f} s after {sig.name}"
     assert f"interrupted ({sig.name}) after" in err
@@ -131,12 +144,10 @@ def interrupt_the_plugin(slow_faulty_mock: MockProcess, tmp_path: Path) -> None:
         # pytest says nothing until the suite has run: the mock's journal tells when the
         # fixed examples (which meet the fault) are done.
         wait_for_requests(slow_faulty_mock, FIXED_AND_SOME)
-        run.send_signal(signal.SIGINT)
-        out, _ = run.communicate(timeout=60)
-    finally:
-        if run.poll() is None:
-            run.kill()
-            run.wait()
+    except BaseException:
+        stop_run(run)
+        raise
+    out, _, _ = interrupt(run, signal.SIGINT)
     assert run.returncode == 2, out[-2000:]  # pytest's own status for an interrupted session
     assert "KeyboardInterrupt" in out
 
@@ -157,14 +168,10 @@ def test_an_interrupted_comparison_reports_what_it_compared(
     try:
         # The fixed examples (which meet the fault) are done: the backend's journal says so.
         wait_for_requests(slow_faulty_mock, FIXED_AND_SOME)
-        run.send_signal(signal.SIGTERM)
-        signalled = time.monotonic()
-        out, err = run.communicate(timeout=60)
-        took = time.monotonic() - signalled
-    finally:
-        if run.poll() is None:
-            run.kill()
-            run.wait()
+    except BaseException:
+        stop_run(run)
+        raise
+    out, err, took = interrupt(run, signal.SIGTERM)
     assert run.returncode == 143, err
     assert took < STOPS_WITHIN_S, f"{took:.1f} s after SIGTERM"
     assert "interrupted (SIGTERM) after" in err
