@@ -23,7 +23,7 @@ from pathlib import Path
 
 from contacts_core.cases import Case, recorded_body
 from contract_tests import cases as case_files
-from contract_tests import phases
+from contract_tests import drawing, phases
 from contract_tests.checks import Check
 from contract_tests.config import Config
 from contract_tests.contract import contract
@@ -35,9 +35,10 @@ from contract_tests.differences import (
     compare,
     recorded_response,
 )
+from contract_tests.drawing import Drawer, Job
 from contract_tests.engine import GRACE, Engine, Unanswered, keys_for_mock, signal_of
 from contract_tests.events import PhaseFinished, PhaseStarted, Progress, RequestJudged, quiet
-from contract_tests.exploration import Stopped, explore
+from contract_tests.exploration import Stopped
 from contract_tests.findings import Distinct, Result
 from contract_tests.http import Request, Response
 from contract_tests.model import FAILED, PASSED, WARNED, Failure, Keys, Probe
@@ -228,7 +229,7 @@ class Comparison:
             for probe in probes:
                 self.keep(self.attempt(probe, name))
 
-    def run_sample(self, seconds: float) -> None:
+    def run_sample(self, seconds: float, drawer: Drawer) -> None:
         explored = list(phases.EXPLORED)
         deadline = time.monotonic() + seconds
         for number, phase in enumerate(explored):
@@ -247,14 +248,12 @@ class Comparison:
                     so_far.extend(failures)
                     return failures
 
+                suite = self.config.suite
+                job = Job(
+                    name, self.keys, suite.max_examples, self.backend.seed, record.started + share
+                )
                 try:
-                    found = explore(
-                        phase.strategy(self.backend.plan),
-                        attempt,
-                        max_examples=self.config.suite.max_examples,
-                        seed_value=self.backend.seed,
-                        until=time.monotonic() + share,
-                    )
+                    found = drawer.explore(job, attempt)
                 except Stopped:
                     # Interrupted mid-phase: what it found until then is reported.
                     self.keep(so_far)
@@ -297,12 +296,19 @@ class Comparison:
             if self.backend.has_cases:
                 self.run_whole(CASES, self.backend.plan.case_probes)
             if not self.config.suite.cases_only:
-                self.run_whole(FIXED, phases.fixed_probes(self.backend.plan))
-                self.diagnosis = self._diagnosis()
-                if self.diagnosis is None:
-                    budget = self.config.suite.max_time
-                    seconds = DEFAULT_SAMPLE_SECONDS if budget is None else budget
-                    self.run_sample(max(0.0, seconds - (time.monotonic() - started)))
+                # The drawer builds the strategies while the fixed examples are compared.
+                names = [phase.name for phase in phases.EXPLORED]
+                drawers = drawing.reserve(1, self.keys, names)
+                try:
+                    self.run_whole(FIXED, phases.fixed_probes(self.backend.plan))
+                    self.diagnosis = self._diagnosis()
+                    if self.diagnosis is None:
+                        budget = self.config.suite.max_time
+                        seconds = DEFAULT_SAMPLE_SECONDS if budget is None else budget
+                        left = max(0.0, seconds - (time.monotonic() - started))
+                        self.run_sample(left, drawers[0])
+                finally:
+                    drawing.release(drawers)
         except Stopped:
             pass
         except BaseException as error:

@@ -3,13 +3,13 @@
 
 Order: the cases (--cases), then the fixed examples, both sent whole whatever the
 budget; then the set-up diagnosis (a wrong URL or key stops the run, see `diagnosis`);
-then the explored phases, run by `workers` threads side by side, sharing what is left
-of the budget: each gets a guaranteed share, and more when an earlier one ends early.
+then the explored phases, `workers` of them side by side, sharing what is left of the
+budget: each gets a guaranteed share, and more when an earlier one ends early.
 
-Workers overlap only while they wait for the target. Everything else (Hypothesis,
-Schemathesis, the checks) runs one worker at a time (`_turn`): CPython 3.11's ast.parse,
-which Hypothesis calls while building filtered strategies, is not thread-safe, and the
-GIL would serialize it anyway.
+An explored phase's examples are drawn (and shrunk) in a worker process, a `Drawer`; each
+comes back here to be sent and judged, by one thread of this process per drawer. Those
+threads judge one at a time (`_turn`, which the GIL would impose anyway) and overlap
+while they wait for the target.
 
 The phases run in daemon threads while the calling thread only waits, so that an
 interrupt (Ctrl-C, or SIGTERM turned into one by the command line) stops the run within
@@ -30,14 +30,15 @@ from urllib.parse import urlencode
 
 from contacts_core.cases import Case
 from contract_tests import cases as cases_module
-from contract_tests import phases
+from contract_tests import drawing, phases
 from contract_tests.checks import Call, Scope
 from contract_tests.config import Config
 from contract_tests.contract import Contract, contract
 from contract_tests.coverage import Coverage
 from contract_tests.diagnosis import Diagnosis
+from contract_tests.drawing import Drawer, Job
 from contract_tests.events import PhaseFinished, PhaseStarted, Progress, RequestJudged, quiet
-from contract_tests.exploration import Stopped, explore
+from contract_tests.exploration import Stopped
 from contract_tests.findings import Findings
 from contract_tests.http import Client, Request, TargetLost, TransportError
 from contract_tests.model import ADMIN, Credentials, Failure, Keys, Payload, Probe
@@ -195,7 +196,8 @@ class Engine:
             return self.send(probe)
 
     def check(self, probe: Probe, phase: str) -> list[Failure]:
-        """Send one probe on its own, outside a run (the pytest plugin's case items)."""
+        """Send one probe and judge it, holding the turn: a drawer's example, or a probe
+        sent outside a run (the pytest plugin's case items)."""
         with self._turn:
             return self.attempt(probe, phase)
 
@@ -218,9 +220,7 @@ class Engine:
         finally:
             self._ended(record, end)
 
-    def run_explored(
-        self, phase: phases.ExploredPhase, workers: int, strategies: phases.Strategies
-    ) -> None:
+    def run_explored(self, phase: phases.ExploredPhase, workers: int, drawer: Drawer) -> None:
         budget = self._budget(workers)
         record = self._started(phase.name, budget)
         if budget is not None and budget <= 0:
@@ -229,14 +229,8 @@ class Engine:
         until = time.monotonic() + budget if budget is not None else math.inf
         end = DONE
         try:
-            with self._turn:
-                explored = explore(
-                    strategies(phase),
-                    lambda probe: self.attempt(probe, phase.name),
-                    max_examples=self.config.max_examples,
-                    seed_value=self.seed,
-                    until=until,
-                )
+            job = Job(phase.name, self.keys, self.config.max_examples, self.seed, until)
+            explored = drawer.explore(job, lambda probe: self.check(probe, phase.name))
             for failure in explored.failures:
                 self.findings.add(failure)
             end = OUT_OF_TIME if explored.out_of_time else DONE
@@ -305,12 +299,16 @@ class Engine:
     def _run_phases(self) -> None:
         self.client.probe(self.base_url + self.contract.path)
         explored = [] if self.config.cases_only else list(phases.EXPLORED)
-        # The explored phases' strategies are built while the phases sent whole run, so
-        # that each explored phase sends its first request at once.
-        with phases.prepared(self.plan, explored) as strategies:
-            self._run_all(explored, strategies)
+        # The drawers start and build the explored phases' strategies while the phases
+        # sent whole run, so that each explored phase sends its first request at once.
+        count = min(self.config.workers, len(explored))
+        drawers = drawing.reserve(count, self.keys, [phase.name for phase in explored])
+        try:
+            self._run_all(explored, drawers)
+        finally:
+            drawing.release(drawers)
 
-    def _run_all(self, explored: list[phases.ExploredPhase], strategies: phases.Strategies) -> None:
+    def _run_all(self, explored: list[phases.ExploredPhase], drawers: list[Drawer]) -> None:
         for phase in phases.WHOLE:
             if (phase.name == CASES and self.has_cases) or (
                 phase.name != CASES and not self.config.cases_only
@@ -321,25 +319,28 @@ class Engine:
         self._problem = self.diagnosis.problem()
         if self._problem is not None:
             return
-        workers = min(self.config.workers, len(explored))
+        workers = len(drawers)
         self._waiting_phases = len(explored)
         pending = list(explored)
         lock = threading.Lock()
         errors: list[BaseException] = []
 
-        def work() -> None:
+        def work(drawer: Drawer) -> None:
             while not self._stop.is_set():
                 with lock:
                     if not pending:
                         return
                     phase = pending.pop(0)
-                self.run_explored(phase, workers, strategies)
+                self.run_explored(phase, workers, drawer)
 
         threads = [
             threading.Thread(
-                target=self._guarded, args=(work, errors), name=f"phase-{n}", daemon=True
+                target=self._guarded,
+                args=(lambda drawer=drawer: work(drawer), errors),
+                name=f"phase-{n}",
+                daemon=True,
             )
-            for n in range(workers)
+            for n, drawer in enumerate(drawers)
         ]
         for thread in threads:
             thread.start()

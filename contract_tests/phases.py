@@ -8,9 +8,7 @@ from the same `Plan`: the contract and the credentials the keys given make.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,7 +68,7 @@ def explored(
     return add
 
 
-def _built_and_warmed(phase: ExploredPhase, plan: Plan) -> st.SearchStrategy[Probe]:
+def built_and_warmed(phase: ExploredPhase, plan: Plan) -> st.SearchStrategy[Probe]:
     """The phase's strategy, with one example drawn from it: Schemathesis and Hypothesis
     build most of a strategy (schemas, regexes) lazily, at its first draw. The draw has
     its own seed and no database, so the phase's own examples are the same with or
@@ -92,24 +90,6 @@ def _built_and_warmed(phase: ExploredPhase, plan: Plan) -> st.SearchStrategy[Pro
 
     draw()
     return strategy
-
-
-Strategies = Callable[[ExploredPhase], st.SearchStrategy[Probe]]
-
-
-@contextmanager
-def prepared(plan: Plan, explored: list[ExploredPhase]) -> Iterator[Strategies]:
-    """Builds and warms the explored phases' strategies in a background thread, in the
-    order given, while the caller runs the phases sent whole; yields a function that
-    gives a phase's strategy, waiting for it if it is not ready yet."""
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warm")
-    ready: dict[str, Future[st.SearchStrategy[Probe]]] = {
-        phase.name: pool.submit(_built_and_warmed, phase, plan) for phase in explored
-    }
-    try:
-        yield lambda phase: ready[phase.name].result()
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
 
 
 # --- sent whole -------------------------------------------------------------------------

@@ -1,0 +1,141 @@
+"""A drawer draws an explored phase's examples in a process of its own: each comes back to
+the caller to be sent and judged, what failed is shrunk there, and every way a phase can
+end (done, out of time, stopped, the target lost, the drawer killed) ends it cleanly."""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from contract_tests import drawing
+from contract_tests.drawing import DrawerFailed, Job
+from contract_tests.exploration import Stopped
+from contract_tests.http import Request, TargetLost
+from contract_tests.model import Failure, Keys, Probe
+
+pytestmark = pytest.mark.process
+
+KEYS = Keys("staff-token", "admin-token", "user-token")
+PHASE = "valid bodies"
+SEED = 20260115
+
+
+def job(examples: int = 15, until: float = math.inf, phase: str = PHASE) -> Job:
+    return Job(phase, KEYS, examples, SEED, until)
+
+
+def failure_of(probe: Probe) -> Failure:
+    request = Request("POST", "http://127.0.0.1:1/api/contacts/", (), probe.payload.body)
+    return Failure("echo", "too long", request, None, probe.payload.label, "staff", PHASE, False)
+
+
+@pytest.fixture
+def drawer() -> Iterator[drawing.Drawer]:
+    (reserved,) = drawing.reserve(1, KEYS, [PHASE])
+    yield reserved
+    drawing.release([reserved])
+
+
+def test_each_example_comes_back_to_be_sent(drawer: drawing.Drawer) -> None:
+    sent: list[Probe] = []
+
+    def attempt(probe: Probe) -> list[Failure]:
+        sent.append(probe)
+        return []
+
+    found = drawer.explore(job(examples=15), attempt)
+    assert found.failures == []
+    assert not found.out_of_time
+    assert 1 <= len(sent) <= 15
+    assert {p.credential.header for p in sent} == {"Token staff-token"}
+    assert drawer.usable
+
+
+def test_a_failing_example_comes_back_shrunk(drawer: drawing.Drawer) -> None:
+    failing: list[int] = []
+
+    def attempt(probe: Probe) -> list[Failure]:
+        if len(probe.payload.body) <= 40:
+            return []
+        failing.append(len(probe.payload.body))
+        return [failure_of(probe)]
+
+    found = drawer.explore(job(examples=40), attempt)
+    (failure,) = found.failures
+    assert failure.minimal
+    assert 40 < failure.size < max(failing)
+
+
+def test_a_spent_budget_sends_nothing(drawer: drawing.Drawer) -> None:
+    sent: list[Probe] = []
+    found = drawer.explore(job(until=time.monotonic() - 1), lambda p: sent.append(p) or [])
+    assert found.out_of_time
+    assert sent == []
+
+
+def test_what_the_caller_raises_stops_the_phase_and_the_drawer_draws_again(
+    drawer: drawing.Drawer,
+) -> None:
+    sent: list[Probe] = []
+
+    def losing(probe: Probe) -> list[Failure]:
+        sent.append(probe)
+        if len(sent) == 3:
+            raise TargetLost("gone")
+        return []
+
+    with pytest.raises(TargetLost):
+        drawer.explore(job(), losing)
+    assert len(sent) == 3
+
+    def stopping(probe: Probe) -> list[Failure]:
+        raise Stopped()
+
+    with pytest.raises(Stopped):
+        drawer.explore(job(), stopping)
+    assert drawer.usable
+    assert drawer.explore(job(examples=5), lambda p: []).failures == []
+
+
+def test_an_unknown_phase_is_named_and_the_drawer_stays(drawer: drawing.Drawer) -> None:
+    with pytest.raises(DrawerFailed, match="no phase 'no such phase'"):
+        drawer.explore(job(phase="no such phase"), lambda p: [])
+    assert drawer.usable
+
+
+def test_a_drawer_killed_mid_phase_is_an_error_not_a_hang() -> None:
+    (drawer,) = drawing.reserve(1, KEYS, [PHASE])
+    pid = drawer.process.pid
+    assert pid is not None
+    assert pid != os.getpid()
+
+    def kill(probe: Probe) -> list[Failure]:
+        os.kill(pid, signal.SIGKILL)
+        return []
+
+    with pytest.raises(DrawerFailed, match=rf"process {pid} ended \(exit code -9\)"):
+        drawer.explore(job(), kill)
+    drawing.release([drawer])
+    (other,) = drawing.reserve(1, KEYS, [PHASE])
+    try:
+        assert other.process.pid != pid
+        assert other.explore(job(examples=3), lambda p: []).failures == []
+    finally:
+        drawing.release([other])
+
+
+def test_a_released_drawer_is_taken_again() -> None:
+    (first,) = drawing.reserve(1, KEYS, [PHASE])
+    first.explore(job(examples=3), lambda p: [])
+    drawing.release([first])
+    (again,) = drawing.reserve(1, KEYS, [PHASE])
+    try:
+        assert again is first
+        assert again.explore(job(examples=3), lambda p: []).failures == []
+    finally:
+        drawing.release([again])
