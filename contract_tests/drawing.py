@@ -27,7 +27,9 @@ import multiprocessing
 import signal
 import threading
 import traceback
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -39,7 +41,7 @@ from contract_tests.contract import contract
 from contract_tests.exploration import Attempt, Explored, Stopped, explore
 from contract_tests.model import Credentials, Keys, Probe
 
-__all__ = ["Drawer", "DrawerFailed", "Job", "release", "reserve"]
+__all__ = ["Drawer", "DrawerFailed", "Job", "reserved"]
 
 # Messages, as tuples whose first item is one of these.
 PREPARE, EXPLORE, FAILURES, STOP, QUIT = "prepare", "explore", "failures", "stop", "quit"
@@ -155,27 +157,26 @@ _idle: list[Drawer] = []
 _idle_lock = threading.Lock()
 
 
-def reserve(count: int, keys: Keys, names: list[str]) -> list[Drawer]:
-    """`count` drawers, idle ones first, each told to build the strategies of the phases
-    `names` for `keys`; the n-th starts with the n-th phase, the one it is likely to draw
-    first."""
+@contextmanager
+def reserved(count: int, keys: Keys, names: list[str]) -> Iterator[list[Drawer]]:
+    """`count` drawers for the block, idle ones first, each told to build the strategies
+    of the phases `names` for `keys`; the n-th starts with the n-th phase, the one it is
+    likely to draw first. Afterwards they are idle again; one still busy (its phase
+    ended in an error on this side) or no longer running is closed instead."""
     with _idle_lock:
         drawers = [_idle.pop() for _ in range(min(count, len(_idle)))]
-    drawers += [Drawer() for _ in range(count - len(drawers))]
-    for n, drawer in enumerate(drawers):
-        drawer.prepare(keys, names[n:] + names[:n])
-    return drawers
-
-
-def release(drawers: list[Drawer]) -> None:
-    """Drawers back to the idle ones; one still busy (its phase ended in an error on this
-    side) or no longer running is closed instead."""
-    for drawer in drawers:
-        if drawer.usable:
-            with _idle_lock:
-                _idle.append(drawer)
-        else:
-            drawer.close()
+    try:
+        drawers += [Drawer() for _ in range(count - len(drawers))]
+        for n, drawer in enumerate(drawers):
+            drawer.prepare(keys, names[n:] + names[:n])
+        yield drawers
+    finally:
+        for drawer in drawers:
+            if drawer.usable:
+                with _idle_lock:
+                    _idle.append(drawer)
+            else:
+                drawer.close()
 
 
 # --- in the drawer's process ------------------------------------------------------------

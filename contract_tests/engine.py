@@ -302,11 +302,9 @@ class Engine:
         # The drawers start and build the explored phases' strategies while the phases
         # sent whole run, so that each explored phase sends its first request at once.
         count = min(self.config.workers, len(explored))
-        drawers = drawing.reserve(count, self.keys, [phase.name for phase in explored])
-        try:
+        names = [phase.name for phase in explored]
+        with drawing.reserved(count, self.keys, names) as drawers:
             self._run_all(explored, drawers)
-        finally:
-            drawing.release(drawers)
 
     def _run_all(self, explored: list[phases.ExploredPhase], drawers: list[Drawer]) -> None:
         for phase in phases.WHOLE:

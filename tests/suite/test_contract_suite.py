@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from contract_tests import cases, phases
+from contract_tests import cases, drawing, phases
 from contract_tests.checks import CHECKS, by_name
 from contract_tests.client_warnings import WARNINGS
 from contract_tests.config import Config
@@ -205,7 +205,8 @@ def test_input_dependent_fault_is_shrunk_to_a_minimal_request() -> None:
         config = Config(base_url=mock.url, token="staff-token", max_examples=200, seed=SEED)
         engine = Engine(config, mock.url, KEYS)
         valid_bodies = next(p for p in phases.EXPLORED if p.name == "valid bodies")
-        engine.run_explored(valid_bodies, 1, lambda phase: phase.strategy(engine.plan))
+        with drawing.reserved(1, KEYS, [valid_bodies.name]) as (drawer,):
+            engine.run_explored(valid_bodies, 1, drawer)
         outcome = engine.outcome(0.0)
     shrunk = [f for f in outcome.result("not_a_server_error").failures if f.minimal]
     assert shrunk, "no generated phase found the fault"

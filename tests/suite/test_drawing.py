@@ -36,9 +36,8 @@ def failure_of(probe: Probe) -> Failure:
 
 @pytest.fixture
 def drawer() -> Iterator[drawing.Drawer]:
-    (reserved,) = drawing.reserve(1, KEYS, [PHASE])
-    yield reserved
-    drawing.release([reserved])
+    with drawing.reserved(1, KEYS, [PHASE]) as (reserved,):
+        yield reserved
 
 
 def test_each_example_comes_back_to_be_sent(drawer: drawing.Drawer) -> None:
@@ -109,33 +108,25 @@ def test_an_unknown_phase_is_named_and_the_drawer_stays(drawer: drawing.Drawer) 
 
 
 def test_a_drawer_killed_mid_phase_is_an_error_not_a_hang() -> None:
-    (drawer,) = drawing.reserve(1, KEYS, [PHASE])
-    pid = drawer.process.pid
-    assert pid is not None
-    assert pid != os.getpid()
+    with drawing.reserved(1, KEYS, [PHASE]) as (drawer,):
+        pid = drawer.process.pid
+        assert pid is not None
+        assert pid != os.getpid()
 
-    def kill(probe: Probe) -> list[Failure]:
-        os.kill(pid, signal.SIGKILL)
-        return []
+        def kill(probe: Probe) -> list[Failure]:
+            os.kill(pid, signal.SIGKILL)
+            return []
 
-    with pytest.raises(DrawerFailed, match=rf"process {pid} ended \(exit code -9\)"):
-        drawer.explore(job(), kill)
-    drawing.release([drawer])
-    (other,) = drawing.reserve(1, KEYS, [PHASE])
-    try:
+        with pytest.raises(DrawerFailed, match=rf"process {pid} ended \(exit code -9\)"):
+            drawer.explore(job(), kill)
+    with drawing.reserved(1, KEYS, [PHASE]) as (other,):
         assert other.process.pid != pid
         assert other.explore(job(examples=3), lambda p: []).failures == []
-    finally:
-        drawing.release([other])
 
 
 def test_a_released_drawer_is_taken_again() -> None:
-    (first,) = drawing.reserve(1, KEYS, [PHASE])
-    first.explore(job(examples=3), lambda p: [])
-    drawing.release([first])
-    (again,) = drawing.reserve(1, KEYS, [PHASE])
-    try:
+    with drawing.reserved(1, KEYS, [PHASE]) as (first,):
+        first.explore(job(examples=3), lambda p: [])
+    with drawing.reserved(1, KEYS, [PHASE]) as (again,):
         assert again is first
         assert again.explore(job(examples=3), lambda p: []).failures == []
-    finally:
-        drawing.release([again])

@@ -181,3 +181,54 @@ def test_an_interrupted_comparison_reports_what_it_compared(
     assert "by SIGTERM after" in text
     assert '"email"' in text  # the lowercased address, as the backend answered it
     assert ET.parse(junit).getroot().find("testsuite") is not None
+
+
+def group_members(group: int) -> list[int]:
+    """The processes of a process group still running (zombies left out: a container's
+    first process may never reap what it inherits)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            state, _, pgrp = stat.rsplit(")", 1)[1].split()[:3]
+            if int(pgrp) == group and state != "Z":
+                members.append(int(entry.name))
+    return members
+
+
+def test_ctrl_c_in_a_terminal_stops_the_run_and_its_drawers(
+    slow_faulty_mock: MockProcess, tmp_path: Path
+) -> None:
+    """Ctrl-C reaches the terminal's whole foreground process group: the run's drawing
+    processes too. They leave the stop to the run, which reports as for SIGINT alone, and
+    no process of the group outlives the run."""
+    command = [
+        sys.executable, "-m", "contract_tests", "--base-url", slow_faulty_mock.base_url,
+        "--token", "staff-token", "--seed", SEED,
+    ]  # fmt: skip
+    run = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env(),
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        wait_for_line(run, "fixed examples:")
+        time.sleep(1.0)  # well into the generated phases
+        assert len(group_members(run.pid)) > 1, "the run draws in no process of its own"
+        os.killpg(run.pid, signal.SIGINT)
+        signalled = time.monotonic()
+        out, err = run.communicate(timeout=60)
+        took = time.monotonic() - signalled
+    finally:
+        stop_run(run)
+    assert run.returncode == 130, err
+    assert took < STOPS_WITHIN_S, f"{took:.1f} s after Ctrl-C"
+    assert "Traceback" not in err, err
+    assert "interrupted (SIGINT) after" in err
+    assert "interrupted after " in out
+    deadline = time.monotonic() + 10
+    while group_members(run.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert group_members(run.pid) == []
