@@ -63,7 +63,12 @@ OPTIONS = (
         "SECONDS",
     ),
     Option("seed", number(int, 0), "the random seed; the same seed replays a run exactly", "N"),
-    Option("workers", number(int, 1, 32), "generated phases run at once (default 2)", "N"),
+    Option(
+        "workers",
+        number(int, 1, 32),
+        "generated phases run at once, each drawn in a process of its own (default 2)",
+        "N",
+    ),
     Option(
         "request-timeout",
         number(float, 0, 3600, above=True),
