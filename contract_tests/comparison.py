@@ -298,14 +298,14 @@ class Comparison:
             if not self.config.suite.cases_only:
                 # The drawer builds the strategies while the fixed examples are compared.
                 names = [phase.name for phase in phases.EXPLORED]
-                with drawing.reserved(1, self.keys, names) as (drawer,):
+                with drawing.reserved(1, self.keys, names) as reservation:
                     self.run_whole(FIXED, phases.fixed_probes(self.backend.plan))
                     self.diagnosis = self._diagnosis()
                     if self.diagnosis is None:
                         budget = self.config.suite.max_time
                         seconds = DEFAULT_SAMPLE_SECONDS if budget is None else budget
                         left = max(0.0, seconds - (time.monotonic() - started))
-                        self.run_sample(left, drawer)
+                        self.run_sample(left, reservation.drawers()[0])
         except Stopped:
             pass
         except BaseException as error:

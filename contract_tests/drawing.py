@@ -41,7 +41,7 @@ from contract_tests.contract import contract
 from contract_tests.exploration import Attempt, Explored, Stopped, explore
 from contract_tests.model import Credentials, Keys, Probe
 
-__all__ = ["Drawer", "DrawerFailed", "Job", "reserved"]
+__all__ = ["Drawer", "DrawerFailed", "Job", "Reservation", "reserved"]
 
 # Messages, as tuples whose first item is one of these.
 PREPARE, EXPLORE, FAILURES, STOP, QUIT = "prepare", "explore", "failures", "stop", "quit"
@@ -157,26 +157,63 @@ _idle: list[Drawer] = []
 _idle_lock = threading.Lock()
 
 
+class Reservation:
+    """Drawers being made ready, in a background thread: taking one (or starting one: the
+    first in a process starts the fork server, about half a second) and telling it to
+    build its strategies is then done while the caller sends its fixed examples."""
+
+    def __init__(self, count: int, keys: Keys, names: list[str]) -> None:
+        self._ready: Future[list[Drawer]] = Future()
+        threading.Thread(
+            target=self._reserve, args=(count, keys, names), name="drawers", daemon=True
+        ).start()
+
+    def drawers(self) -> list[Drawer]:
+        """The drawers, once ready; raises what starting one raised."""
+        return self._ready.result()
+
+    def _reserve(self, count: int, keys: Keys, names: list[str]) -> None:
+        with _idle_lock:
+            drawers = [_idle.pop() for _ in range(min(count, len(_idle)))]
+        try:
+            drawers += [Drawer() for _ in range(count - len(drawers))]
+            for n, drawer in enumerate(drawers):
+                drawer.prepare(keys, names[n:] + names[:n])
+        except BaseException as error:
+            _release(drawers)
+            self._ready.set_exception(error)
+        else:
+            self._ready.set_result(drawers)
+
+    def release(self) -> None:
+        try:
+            drawers = self._ready.result()
+        except BaseException:
+            return
+        _release(drawers)
+
+
 @contextmanager
-def reserved(count: int, keys: Keys, names: list[str]) -> Iterator[list[Drawer]]:
+def reserved(count: int, keys: Keys, names: list[str]) -> Iterator[Reservation]:
     """`count` drawers for the block, idle ones first, each told to build the strategies
     of the phases `names` for `keys`; the n-th starts with the n-th phase, the one it is
-    likely to draw first. Afterwards they are idle again; one still busy (its phase
-    ended in an error on this side) or no longer running is closed instead."""
-    with _idle_lock:
-        drawers = [_idle.pop() for _ in range(min(count, len(_idle)))]
+    likely to draw first. Afterwards they are idle again."""
+    reservation = Reservation(count, keys, names)
     try:
-        drawers += [Drawer() for _ in range(count - len(drawers))]
-        for n, drawer in enumerate(drawers):
-            drawer.prepare(keys, names[n:] + names[:n])
-        yield drawers
+        yield reservation
     finally:
-        for drawer in drawers:
-            if drawer.usable:
-                with _idle_lock:
-                    _idle.append(drawer)
-            else:
-                drawer.close()
+        reservation.release()
+
+
+def _release(drawers: list[Drawer]) -> None:
+    # One still busy (its phase ended in an error on the caller's side) or no longer
+    # running is closed instead.
+    for drawer in drawers:
+        if drawer.usable:
+            with _idle_lock:
+                _idle.append(drawer)
+        else:
+            drawer.close()
 
 
 # --- in the drawer's process ------------------------------------------------------------

@@ -36,7 +36,7 @@ from contract_tests.config import Config
 from contract_tests.contract import Contract, contract
 from contract_tests.coverage import Coverage
 from contract_tests.diagnosis import Diagnosis
-from contract_tests.drawing import Drawer, Job
+from contract_tests.drawing import Drawer, Job, Reservation
 from contract_tests.events import PhaseFinished, PhaseStarted, Progress, RequestJudged, quiet
 from contract_tests.exploration import Stopped
 from contract_tests.findings import Findings
@@ -303,10 +303,10 @@ class Engine:
         # sent whole run, so that each explored phase sends its first request at once.
         count = min(self.config.workers, len(explored))
         names = [phase.name for phase in explored]
-        with drawing.reserved(count, self.keys, names) as drawers:
-            self._run_all(explored, drawers)
+        with drawing.reserved(count, self.keys, names) as reservation:
+            self._run_all(explored, reservation)
 
-    def _run_all(self, explored: list[phases.ExploredPhase], drawers: list[Drawer]) -> None:
+    def _run_all(self, explored: list[phases.ExploredPhase], reservation: Reservation) -> None:
         for phase in phases.WHOLE:
             if (phase.name == CASES and self.has_cases) or (
                 phase.name != CASES and not self.config.cases_only
@@ -317,6 +317,7 @@ class Engine:
         self._problem = self.diagnosis.problem()
         if self._problem is not None:
             return
+        drawers = reservation.drawers()
         workers = len(drawers)
         self._waiting_phases = len(explored)
         pending = list(explored)

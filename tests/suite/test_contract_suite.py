@@ -205,8 +205,8 @@ def test_input_dependent_fault_is_shrunk_to_a_minimal_request() -> None:
         config = Config(base_url=mock.url, token="staff-token", max_examples=200, seed=SEED)
         engine = Engine(config, mock.url, KEYS)
         valid_bodies = next(p for p in phases.EXPLORED if p.name == "valid bodies")
-        with drawing.reserved(1, KEYS, [valid_bodies.name]) as (drawer,):
-            engine.run_explored(valid_bodies, 1, drawer)
+        with drawing.reserved(1, KEYS, [valid_bodies.name]) as reservation:
+            engine.run_explored(valid_bodies, 1, reservation.drawers()[0])
         outcome = engine.outcome(0.0)
     shrunk = [f for f in outcome.result("not_a_server_error").failures if f.minimal]
     assert shrunk, "no generated phase found the fault"

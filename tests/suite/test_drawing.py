@@ -36,8 +36,8 @@ def failure_of(probe: Probe) -> Failure:
 
 @pytest.fixture
 def drawer() -> Iterator[drawing.Drawer]:
-    with drawing.reserved(1, KEYS, [PHASE]) as (reserved,):
-        yield reserved
+    with drawing.reserved(1, KEYS, [PHASE]) as reservation:
+        yield reservation.drawers()[0]
 
 
 def test_each_example_comes_back_to_be_sent(drawer: drawing.Drawer) -> None:
@@ -108,7 +108,8 @@ def test_an_unknown_phase_is_named_and_the_drawer_stays(drawer: drawing.Drawer) 
 
 
 def test_a_drawer_killed_mid_phase_is_an_error_not_a_hang() -> None:
-    with drawing.reserved(1, KEYS, [PHASE]) as (drawer,):
+    with drawing.reserved(1, KEYS, [PHASE]) as reservation:
+        (drawer,) = reservation.drawers()
         pid = drawer.process.pid
         assert pid is not None
         assert pid != os.getpid()
@@ -119,14 +120,17 @@ def test_a_drawer_killed_mid_phase_is_an_error_not_a_hang() -> None:
 
         with pytest.raises(DrawerFailed, match=rf"process {pid} ended \(exit code -9\)"):
             drawer.explore(job(), kill)
-    with drawing.reserved(1, KEYS, [PHASE]) as (other,):
+    with drawing.reserved(1, KEYS, [PHASE]) as reservation:
+        (other,) = reservation.drawers()
         assert other.process.pid != pid
         assert other.explore(job(examples=3), lambda p: []).failures == []
 
 
 def test_a_released_drawer_is_taken_again() -> None:
-    with drawing.reserved(1, KEYS, [PHASE]) as (first,):
+    with drawing.reserved(1, KEYS, [PHASE]) as reservation:
+        (first,) = reservation.drawers()
         first.explore(job(examples=3), lambda p: [])
-    with drawing.reserved(1, KEYS, [PHASE]) as (again,):
+    with drawing.reserved(1, KEYS, [PHASE]) as reservation:
+        (again,) = reservation.drawers()
         assert again is first
         assert again.explore(job(examples=3), lambda p: []).failures == []
