@@ -12,9 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from openapi_spec_validator import validate
-from openapi_spec_validator.exceptions import OpenAPIError
-from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
 from contacts_core.media import JSON, media_type
 
@@ -37,15 +34,33 @@ class SpecError(ValueError):
     """The OpenAPI document is not valid; the message says where, in one line."""
 
 
+_supplied: dict[str, Any] | None = None
+
+
+def supply_spec(spec: dict[str, Any]) -> None:
+    """Use `spec`, read and checked by the process that started this one, instead of
+    reading and checking the file again: a worker process (the suite's drawers) starts
+    half a second sooner without openapi-spec-validator."""
+    global _supplied
+    _supplied = spec
+
+
 @cache
 def load_spec() -> dict[str, Any]:
     """The OpenAPI document as parsed YAML, checked once with openapi-spec-validator.
 
     Cached: callers must not mutate it.
     """
+    if _supplied is not None:
+        return _supplied
     path = spec_path()
     with path.open(encoding="utf-8") as stream:
         spec: dict[str, Any] = yaml.safe_load(stream)
+    # Imported here: it takes longer to import than the rest of the toolkit's core.
+    from openapi_spec_validator import validate
+    from openapi_spec_validator.exceptions import OpenAPIError
+    from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
     try:
         validate(spec)
     except OpenAPIValidationError as error:

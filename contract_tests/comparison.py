@@ -489,6 +489,8 @@ def run_comparison(config: CompareConfig, progress: Progress = quiet) -> Compari
         with mock_target(config) as (mock_url, keys):
             return replay_recording(config, mock_url, keys, recorded, progress)
     assert config.suite.base_url is not None
+    if not config.suite.cases_only:
+        drawing.start(1)
     with mock_target(config) as (mock_url, keys):
         return Comparison(config, config.suite.base_url, mock_url, keys, progress, loaded).run()
 

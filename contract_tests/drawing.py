@@ -4,47 +4,52 @@ Hypothesis and Schemathesis spend a generated phase's time drawing and shrinking
 examples, pure Python that the GIL serializes: drawn in the run's own process, phases
 side by side share one core, however many the machine has. So each explored phase runs
 its Hypothesis test in a `Drawer`, a process of its own, and sends each example back to
-the run's process over a pipe. The run's process sends it, judges it and answers with
-the failures, so the client, the rate limit, the findings and the coverage stay in one
-place; a drawer only draws, and shrinks what failed.
+the run's process. The run's process sends it, judges it and answers with the failures,
+so the client, the rate limit, the findings and the coverage stay in one place; a drawer
+only draws, and shrinks what failed.
 
-A drawer outlives the run that started it. Starting one (an interpreter, Hypothesis,
-Schemathesis) and building the strategies takes a second or two of its own core, so
-runs reserve drawers before their fixed examples, and later runs in the same process
-(the pytest plugin, a test session) take idle ones whose strategies are built. Drawers
-are started with "spawn", never fork (the run's process has threads); they are daemon
-processes, which end with the process that started them, and one whose pipe closes ends
-by itself.
+A drawer is a fresh interpreter running `main` below: it imports only what drawing
+needs (never the caller's main module: a script without a main guard works as well as
+the command line), and reads and writes pickles on its standard input and output. It is in a session of its own, so that a terminal's Ctrl-C reaches only the run,
+which decides what stops; it ends when its input closes, so with the run's process
+whatever way that ends.
 
-The time budget crosses the pipe as a `time.monotonic()` instant: that clock is one
-for every process of the machine.
+Starting one and building the strategies takes about a second of its own core, so a run
+starts its drawers before its target (`start`), reserves them in the background while it
+sends its fixed examples, and later runs in the same process (the pytest plugin, a test
+session) take idle ones whose strategies are built.
+
+The time budget crosses as a `time.monotonic()` instant: that clock is one for every
+process of the machine.
 """
 
 from __future__ import annotations
 
-import contextlib
-import multiprocessing
-import signal
+import os
+import pickle
+import subprocess
+import sys
 import threading
 import traceback
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 from hypothesis import strategies as st
 
+from contacts_core.spec import load_spec, supply_spec
 from contract_tests import phases
 from contract_tests.contract import contract
 from contract_tests.exploration import Attempt, Explored, Stopped, explore
 from contract_tests.model import Credentials, Keys, Probe
 
-__all__ = ["Drawer", "DrawerFailed", "Job", "Reservation", "reserved"]
+__all__ = ["Drawer", "DrawerFailed", "Job", "Reservation", "reserved", "start"]
 
 # Messages, as tuples whose first item is one of these.
-PREPARE, EXPLORE, FAILURES, STOP, QUIT = "prepare", "explore", "failures", "stop", "quit"
+PREPARE, EXPLORE, FAILURES, STOP = "prepare", "explore", "failures", "stop"
 PROBE, EXPLORED, STOPPED, ERROR = "probe", "explored", "stopped", "error"
 
 
@@ -63,26 +68,49 @@ class Job:
     until: float
 
 
+class Channel:
+    """Messages as pickles, one after another on a pair of byte streams."""
+
+    def __init__(self, reader: IO[bytes], writer: IO[bytes]) -> None:
+        self._reader, self._writer = reader, writer
+
+    def send(self, message: tuple[Any, ...]) -> None:
+        pickle.dump(message, self._writer, pickle.HIGHEST_PROTOCOL)
+        self._writer.flush()
+
+    def receive(self) -> tuple[Any, ...]:
+        """The next message; EOFError when the other side has closed."""
+        message: tuple[Any, ...] = pickle.load(self._reader)
+        return message
+
+
 class Drawer:
     """One worker process that draws the examples of one phase at a time."""
 
     def __init__(self) -> None:
-        context = _context()
-        self._conn, theirs = context.Pipe()
-        self.process = context.Process(
-            target=_serve, args=(theirs,), name="contacts-contract-drawer", daemon=True
+        # The child imports the same contract_tests as this process, wherever it is.
+        root = str(Path(__file__).resolve().parent.parent)
+        path = os.pathsep.join([root, *filter(None, [os.environ.get("PYTHONPATH")])])
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", f"from {__name__} import main; main()"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": path},
+            start_new_session=True,
         )
-        self.process.start()
-        theirs.close()
+        stdin, stdout = self.process.stdin, self.process.stdout
+        assert stdin is not None
+        assert stdout is not None
+        self._channel = Channel(stdout, stdin)
         self.busy = False
 
     @property
     def usable(self) -> bool:
-        return not self.busy and self.process.is_alive()
+        return not self.busy and self.process.poll() is None
 
     def prepare(self, keys: Keys, names: list[str]) -> None:
         """Start building these phases' strategies for these keys, in this order."""
-        self._send((PREPARE, keys, names))
+        self._send((PREPARE, load_spec(), keys, names))
 
     def explore(self, job: Job, attempt: Attempt) -> Explored:
         """Draw the job's phase; `attempt` sends each example and returns its failures.
@@ -113,48 +141,46 @@ class Drawer:
             raise DrawerFailed(f"the drawing of {job.phase!r} failed:\n{rest[0]}")
 
     def close(self) -> None:
-        with contextlib.suppress(DrawerFailed):
-            self._send((QUIT,))
-        self.process.join(1)
-        if self.process.is_alive():
-            self.process.terminate()
-            self.process.join(1)
-        self._conn.close()
+        """End the process: its input closed, then SIGKILL if it has not ended in 1 s."""
+        for stream in (self.process.stdin, self.process.stdout):
+            with suppress(OSError):
+                stream.close()  # type: ignore[union-attr]
+        try:
+            self.process.wait(1)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
     def _send(self, message: tuple[Any, ...]) -> None:
         try:
-            self._conn.send(message)
+            self._channel.send(message)
         except OSError as error:
             raise DrawerFailed(self._ended(error)) from None
 
     def _receive(self) -> tuple[Any, ...]:
         try:
-            message: tuple[Any, ...] = self._conn.recv()
+            return self._channel.receive()
         except (EOFError, OSError) as error:
             raise DrawerFailed(self._ended(error)) from None
-        return message
 
     def _ended(self, error: BaseException) -> str:
-        self.process.join(0.5)
+        with suppress(subprocess.TimeoutExpired):
+            self.process.wait(0.5)
         return (
             f"the drawing process {self.process.pid} ended"
-            f" (exit code {self.process.exitcode}): {type(error).__name__}"
+            f" (exit code {self.process.returncode}): {type(error).__name__}"
         )
-
-
-def _context() -> Any:
-    """A fork server where there is one: a single-threaded process that imports this
-    module once and forks each drawer from itself, so that a drawer starts in
-    milliseconds; else "spawn", a fresh interpreter for each."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
-    return context
 
 
 _idle: list[Drawer] = []
 _idle_lock = threading.Lock()
+
+
+def start(count: int) -> None:
+    """At least `count` idle drawers, their processes starting now: called before a run's
+    target is up, so that the interpreters have started by the run's explored phases."""
+    with _idle_lock:
+        _idle.extend(Drawer() for _ in range(count - len(_idle)))
 
 
 class Reservation:
@@ -173,8 +199,14 @@ class Reservation:
         return self._ready.result()
 
     def _reserve(self, count: int, keys: Keys, names: list[str]) -> None:
+        drawers: list[Drawer] = []
         with _idle_lock:
-            drawers = [_idle.pop() for _ in range(min(count, len(_idle)))]
+            while _idle and len(drawers) < count:
+                drawer = _idle.pop()
+                if drawer.usable:
+                    drawers.append(drawer)
+                else:  # ended while idle
+                    drawer.close()
         try:
             drawers += [Drawer() for _ in range(count - len(drawers))]
             for n, drawer in enumerate(drawers):
@@ -248,31 +280,40 @@ class _Strategies:
         return self._ready[name].result()
 
 
-def _serve(conn: Connection) -> None:
-    # Ctrl-C reaches the whole process group: the run's process decides what stops.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def main() -> None:
+    """A drawer's process: messages in on standard input, answers out on standard output.
+    Standard output is kept for the answers: whatever else prints goes to stderr."""
+    reader = os.fdopen(os.dup(0), "rb")
+    writer = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    with open(os.devnull, "rb") as nothing:
+        os.dup2(nothing.fileno(), 0)
+    _serve(Channel(reader, writer))
+
+
+def _serve(channel: Channel) -> None:
     strategies = _Strategies()
     try:
         while True:
             try:
-                kind, *rest = conn.recv()
+                kind, *rest = channel.receive()
             except EOFError:
                 return
-            if kind == QUIT:
-                return
             if kind == PREPARE:
-                strategies.prepare(*rest)
+                spec, keys, names = rest
+                supply_spec(spec)
+                strategies.prepare(keys, names)
             elif kind == EXPLORE:
-                conn.send(_drawn(conn, strategies, rest[0]))
+                channel.send(_drawn(channel, strategies, rest[0]))
     except OSError:  # the run's process is gone
         return
 
 
-def _drawn(conn: Connection, strategies: _Strategies, job: Job) -> tuple[Any, ...]:
+def _drawn(channel: Channel, strategies: _Strategies, job: Job) -> tuple[Any, ...]:
     def attempt(probe: Probe) -> Any:
-        conn.send((PROBE, probe))
+        channel.send((PROBE, probe))
         try:
-            kind, *rest = conn.recv()
+            kind, *rest = channel.receive()
         except EOFError:
             raise Stopped() from None
         if kind == STOP:

@@ -457,5 +457,7 @@ def run(config: Config, progress: Progress = quiet) -> Outcome:
     answering during the run.
     """
     loaded = tuple(cases_module.load(config.cases))
+    if not config.cases_only:
+        drawing.start(config.workers)
     with target(config) as (base_url, keys):
         return Engine(config, base_url, keys, progress, loaded).run()

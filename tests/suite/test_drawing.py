@@ -7,8 +7,11 @@ from __future__ import annotations
 import math
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -134,3 +137,41 @@ def test_a_released_drawer_is_taken_again() -> None:
         (again,) = reservation.drawers()
         assert again is first
         assert again.explore(job(examples=3), lambda p: []).failures == []
+
+
+SCRIPT = """
+from contract_tests import Config, run
+
+outcome = run(Config(max_examples=3, seed=1))
+print("contract holds:", outcome.ok, sum(p.requests for p in outcome.phases.values()))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["file", "stdin"])
+def test_a_script_without_a_main_guard_runs_the_suite(tmp_path: Path, how: str) -> None:
+    """A drawer never imports the caller's main module: a script with no
+    `if __name__ == "__main__"` guard, even one read from standard input, runs once."""
+    script = tmp_path / "gate.py"
+    script.write_text(SCRIPT)
+    argv = [sys.executable, str(script)] if how == "file" else [sys.executable, "-"]
+    done = subprocess.run(
+        argv, input=SCRIPT if how == "stdin" else None, capture_output=True, text=True,
+        timeout=120, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stderr == ""
+    (line,) = done.stdout.splitlines()
+    assert line.startswith("contract holds: True ")
+    assert int(line.split()[-1]) > 175  # the fixed examples and the generated phases
+
+
+def test_an_idle_drawer_that_ended_is_replaced() -> None:
+    with drawing.reserved(1, KEYS, [PHASE]) as reservation:
+        (ended,) = reservation.drawers()
+    ended.process.kill()
+    ended.process.wait()
+    with drawing.reserved(1, KEYS, [PHASE]) as reservation:
+        (other,) = reservation.drawers()
+        assert other is not ended
+        assert other.explore(job(examples=3), lambda p: []).failures == []
