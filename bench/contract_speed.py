@@ -64,6 +64,8 @@ class Tally:
     missed: list[str] = field(default_factory=list)
     false_alarm: bool = False
     walls: list[float] = field(default_factory=list)
+    coverage: set[str] = field(default_factory=set)
+    """The input coverage figures its runs reported (covered/cells)."""
 
 
 def timed(command: Sequence[str], cwd: Path) -> tuple[float, int]:
@@ -81,6 +83,14 @@ def flagged(junit: Path, name: str) -> bool:
         if case.get("name") == name:
             return case.find("failure") is not None or case.find("system-out") is not None
     return False
+
+
+def input_coverage(junit: Path) -> str:
+    """The run's input coverage, as its JUnit report gives it."""
+    for prop in ET.parse(junit).getroot().iter("property"):
+        if prop.get("name") == "input_coverage":
+            return prop.get("value") or "?"
+    return "?"
 
 
 def junit_clean(junit: Path) -> bool:
@@ -182,19 +192,24 @@ def main(argv: Sequence[str] | None = None) -> None:
                         hit = flagged(junit, fault.caught_by) if ours else code != 0
                         (tally.caught if hit else tally.missed).append(name)
                         verdict = "caught" if hit else "MISSED"
+                    if ours:
+                        tally.coverage.add(input_coverage(junit))
                     line.append(f"{verdict:>11} {wall:5.1f} s")
                 print("  ".join(line), flush=True)
     print()
     print(
-        f"{'run':<36} {'caught':>8} {'rate':>6} {'false alarm':>12} {'median s':>9} {'total s':>8}"
+        f"{'run':<36} {'caught':>8} {'rate':>6} {'false alarm':>12} {'median s':>9} "
+        f"{'total s':>8}  input coverage"
     )
     for tally in (default, bounded, st):
         total = len(tally.caught) + len(tally.missed)
         rate = len(tally.caught) / total if total else 0.0
         median = statistics.median(tally.walls) if tally.walls else 0.0
+        covered = ", ".join(sorted(tally.coverage)) or "not measured"
         print(
             f"{tally.name:<36} {len(tally.caught):>3}/{total:<4} {rate:>6.0%} "
             f"{'yes' if tally.false_alarm else 'no':>12} {median:>9.1f} {sum(tally.walls):>8.0f}"
+            f"  {covered}"
         )
     for tally in (default, bounded, st):
         if tally.missed:

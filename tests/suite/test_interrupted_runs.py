@@ -14,6 +14,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import suppress
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -40,6 +41,15 @@ def slow_faulty_mock() -> Iterator[MockProcess]:
 
 def clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("CONTACTS_CONTRACT_")}
+
+
+def started(command: list[str], **options: Any) -> subprocess.Popen[str]:
+    """The command running, its output read as text, without the caller's own
+    CONTACTS_CONTRACT_ settings."""
+    return subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env(),
+        **options,
+    )  # fmt: skip
 
 
 def wait_for_requests(mock: MockProcess, count: int, timeout: float = 120) -> None:
@@ -91,9 +101,7 @@ def test_a_signal_mid_run_leaves_the_summary_reports_cases_and_seed(
         "--token", "staff-token", "--seed", SEED, "--junit-xml", str(junit),
         "--report", str(report), "--save-cases", str(saved),
     ]  # fmt: skip
-    run = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env()
-    )
+    run = started(command)
     try:
         wait_for_line(run, "fixed examples:")
         time.sleep(1.0)  # well into the generated phases
@@ -137,10 +145,7 @@ def interrupt_the_plugin(slow_faulty_mock: MockProcess, tmp_path: Path) -> None:
         "--base-url", slow_faulty_mock.base_url, "--token", "staff-token", "--seed", SEED,
         "--report", str(report),
     ]  # fmt: skip
-    run = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env(),
-        cwd=tmp_path,
-    )  # fmt: skip
+    run = started(command, cwd=tmp_path)
     try:
         # pytest says nothing until the suite has run: the mock's journal tells when the
         # fixed examples (which meet the fault) are done.
@@ -163,9 +168,7 @@ def test_an_interrupted_comparison_reports_what_it_compared(
         "--base-url", slow_faulty_mock.base_url, "--token", "staff-token", "--seed", SEED,
         "--max-examples", "2000", "--junit-xml", str(junit), "--report", str(report),
     ]  # fmt: skip
-    run = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env()
-    )
+    run = started(command)
     try:
         # The fixed examples (which meet the fault) are done: the backend's journal says so.
         wait_for_requests(slow_faulty_mock, FIXED_AND_SOME)
@@ -219,10 +222,7 @@ def test_ctrl_c_in_a_terminal_stops_the_run_and_its_drawers(
         sys.executable, "-m", "contract_tests", "--base-url", slow_faulty_mock.base_url,
         "--token", "staff-token", "--seed", SEED,
     ]  # fmt: skip
-    run = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env(),
-        start_new_session=True,
-    )  # fmt: skip
+    run = started(command, start_new_session=True)
     try:
         wait_for_line(run, "fixed examples:")
         time.sleep(1.0)  # well into the generated phases
