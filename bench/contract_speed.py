@@ -14,10 +14,11 @@ exits non-zero (it finds a failure of any kind). On the correct mock both must p
 Prints one line per target, then the catch rates and the median wall times. Nothing is
 asserted: the figures go in bench/README.md.
 
-First, in this process against the embedded mock, per phase of a default run and of a
-`--max-time` run: the seconds from the phase's start to its first request, its requests
-per second, the run's input coverage and the fixed examples' own wall time
-(`--phases-only` stops there).
+First, in this process against the embedded mock, per phase of a default run started as
+the command line starts one (`contract_tests.run`, in this fresh process), then of a
+default run and a `--max-time` run of an engine on a mock already up: the seconds from
+the phase's start to its first request, its requests per second, the run's input
+coverage and the fixed examples' own wall time (`--phases-only` stops there).
 
     python bench/contract_speed.py [--faults NAME,NAME] [--max-time 10] [--max-examples N]
                                    [--phases-only]
@@ -41,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from contract_tests.config import Config  # noqa: E402
-from contract_tests.engine import Engine  # noqa: E402
+from contract_tests.engine import Engine, run  # noqa: E402
 from contract_tests.events import Event, PhaseStarted, RequestJudged  # noqa: E402
 from contract_tests.model import Keys  # noqa: E402
 from mock_server import faults  # noqa: E402
@@ -98,9 +99,11 @@ def junit_clean(junit: Path) -> bool:
     return all(c.find("failure") is None and c.find("system-out") is None for c in cases)
 
 
-def phase_speeds(max_examples: int, seed: int, max_time: float | None) -> None:
+def phase_speeds(max_examples: int, seed: int, max_time: float | None, cold: bool) -> None:
     """One run in this process against the embedded mock; per phase, the seconds to its
-    first request and its requests per second."""
+    first request and its requests per second. `cold`: as the command line starts a run
+    (`contract_tests.run`: the drawers start before the mock); else an engine on a mock
+    already up, in a process whose drawers may already run."""
     started: dict[str, float] = {}
     first: dict[str, float] = {}
 
@@ -111,19 +114,25 @@ def phase_speeds(max_examples: int, seed: int, max_time: float | None) -> None:
         elif isinstance(event, RequestJudged) and event.phase not in first:
             first[event.phase] = now - started[event.phase]
 
-    with EmbeddedMock(Settings(port=0)) as mock:
-        config = Config(
-            base_url=mock.url,
-            token="staff-token",
-            max_examples=max_examples,
-            seed=seed,
-            max_time=max_time,
-        )
-        keys = Keys("staff-token", mock.key("admin"), mock.key("user"))
+    if cold:
         wall = time.monotonic()
-        outcome = Engine(config, mock.url, keys, progress=progress).run()
+        outcome = run(Config(max_examples=max_examples, seed=seed, max_time=max_time), progress)
         wall = time.monotonic() - wall
+    else:
+        with EmbeddedMock(Settings(port=0)) as mock:
+            config = Config(
+                base_url=mock.url,
+                token="staff-token",
+                max_examples=max_examples,
+                seed=seed,
+                max_time=max_time,
+            )
+            keys = Keys("staff-token", mock.key("admin"), mock.key("user"))
+            wall = time.monotonic()
+            outcome = Engine(config, mock.url, keys, progress=progress).run()
+            wall = time.monotonic() - wall
     title = "default run" if max_time is None else f"--max-time {max_time:g}"
+    title += ", run() in a fresh process" if cold else ", an engine on a running mock"
     coverage = outcome.coverage
     covered = f"{coverage.covered}/{len(coverage.rows)}" if coverage else "n/a"
     print(f"{title}: {wall:.1f} s, input coverage {covered}")
@@ -144,8 +153,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", default="1")
     parser.add_argument("--phases-only", action="store_true")
     args = parser.parse_args(argv)
+    # First as the command line starts a run, in this fresh process; then the engine
+    # alone on a mock already up, twice.
+    phase_speeds(args.max_examples, int(args.seed), None, cold=True)
     for max_time in (None, args.max_time):
-        phase_speeds(args.max_examples, int(args.seed), max_time)
+        phase_speeds(args.max_examples, int(args.seed), max_time, cold=False)
     if args.phases_only:
         return
     names = args.faults.split(",") if args.faults else list(faults.catalogue())
