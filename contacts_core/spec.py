@@ -127,6 +127,10 @@ class Operation:
     auth_header: str
     media_types: tuple[str, ...] = (JSON,)
     """The request body's media types, as the spec lists them."""
+    refused_methods: tuple[str, ...] = ()
+    """Methods the path does not declare, which get 405 with an `Allow` header (the
+    spec's description says so: OpenAPI cannot declare a 405). OPTIONS and HEAD are left
+    out: a backend may answer OPTIONS itself (CORS, DRF's metadata)."""
 
     @cached_property
     def heading_path(self) -> str:
@@ -277,6 +281,9 @@ def _read_operation(spec: dict[str, Any], path: str, method: str, op: dict[str, 
         max_body_bytes=int(op["x-max-body-bytes"]),
         auth_header=scheme["name"],
         media_types=tuple(op["requestBody"]["content"]),
+        refused_methods=tuple(
+            m for m in ("GET", "PUT", "PATCH", "DELETE") if m.lower() not in spec["paths"][path]
+        ),
     )
 
 

@@ -47,11 +47,14 @@ def load(paths: Iterable[Path]) -> list[Case]:
     path, or the document's heading path), or names a look-alike the suite does not make."""
     c = contract()
     loaded = load_all(paths)
+    refused = c.operation.refused_methods
     for case in loaded:
-        if case.method != c.method or case.path not in (c.path, c.heading_path):
+        on_operation = case.method == c.method and case.path in (c.path, c.heading_path)
+        if not on_operation and not (case.method in refused and case.path == c.path):
             raise CaseError(
                 f"{case.where}: the case is for {case.method} {case.path}; the suite sends "
-                f"only the contract's {c.method} {c.path} (or {c.heading_path})"
+                f"only the contract's {c.method} {c.path} (or {c.heading_path}), and "
+                f"{', '.join(refused)} {c.path} to see them refused"
             )
         _, _, change = case.credential.rpartition("/")
         if case.credential.startswith(LOOK_ALIKE + "/") and change not in LOOK_ALIKE_CHANGES:
@@ -106,8 +109,11 @@ def probe(case: Case, keys: model.Keys) -> model.Probe:
         missing = ""
     if credential is None:
         raise MissingKey(missing)
-    path = case.path if case.path != contract().path else None
-    return model.Probe(model.Payload(case.body, case.content_type, case.label), credential, path)
+    c = contract()
+    path = case.path if case.path != c.path else None
+    method = case.method if case.method != c.method else None
+    payload = model.Payload(case.body, case.content_type, case.label)
+    return model.Probe(payload, credential, path, method=method)
 
 
 def probes(cases: Iterable[Case], keys: model.Keys) -> tuple[list[model.Probe], list[str]]:

@@ -17,6 +17,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from http import HTTPStatus
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -68,6 +69,12 @@ class Call:
         path = urlsplit(self.request.url).path
         heading = self.contract.heading_path
         return heading != self.contract.path and path.endswith(heading)
+
+    @property
+    def other_method(self) -> bool:
+        """Sent with a method the path does not declare: only `other_methods_refused` and
+        `not_a_server_error` judge it."""
+        return self.request.method != self.contract.method
 
     @property
     def outside_contract(self) -> bool:
@@ -137,7 +144,11 @@ def check(
     family: str, description: str, applies: Applies, needs: tuple[str, ...] = ()
 ) -> Callable[[Run], Run]:
     return register(
-        CHECKS, family, description, lambda call: not call.outside_contract and applies(call), needs
+        CHECKS,
+        family,
+        description,
+        lambda call: not call.outside_contract and not call.other_method and applies(call),
+        needs,
     )
 
 
@@ -173,7 +184,7 @@ def _created(call: Call) -> bool:
 # --- 1. conformance ----------------------------------------------------------------------
 
 
-@check("conformance", "no response is a 5xx, ever", _always)
+@register(CHECKS, "conformance", "no response is a 5xx, ever", lambda c: not c.outside_contract)
 def not_a_server_error(call: Call) -> str | None:
     if call.response.status >= 500:
         return f"server error {call.response.status}"
@@ -215,6 +226,28 @@ def response_headers_conformance(call: Call) -> str | None:
     ]
     if missing:
         return f"{call.response.status} without the required header(s) {', '.join(missing)}"
+    return None
+
+
+@register(
+    CHECKS,
+    "conformance",
+    "a method the path does not declare gets 405, with an Allow header naming the one it does",
+    lambda call: call.other_method,
+)
+def other_methods_refused(call: Call) -> str | None:
+    method, allowed = call.request.method, call.contract.method
+    status = call.response.status
+    if status != HTTPStatus.METHOD_NOT_ALLOWED:
+        return f"{method} answered {status}, not 405: the path serves only {allowed}"
+    allow = call.response.headers.get("allow")
+    if allow is None:
+        return f"405 to {method} without an Allow header"
+    listed = {part.strip().upper() for part in allow.split(",")}
+    if allowed not in listed or method in listed:
+        return (
+            f"405 to {method} with Allow: {allow!r}, which should list {allowed} and not {method}"
+        )
     return None
 
 

@@ -118,6 +118,7 @@ def table(c: Contract, keys: Keys) -> tuple[Cell, ...]:
     cells += [Cell("path", "the spec's path")]
     if c.heading_path != c.path:
         cells.append(Cell("path", "the document's heading path"))
+    cells += [Cell("method", _refused(m)) for m in c.operation.refused_methods]
     kinds = [TOKEN, *(k for k in (ADMIN, NON_STAFF) if k in keys.by_kind()), *UNAUTHENTICATED]
     cells += [Cell("credential", _CREDENTIALS[kind]) for kind in kinds]
     cells += [Cell("credential", f"a valid key {p.description}") for p in PLACES.values()]
@@ -269,8 +270,14 @@ def expected_status(call: Call) -> int | None:
     return None
 
 
+def _refused(method: str) -> str:
+    return f"{method} (405 expected)"
+
+
 def exercised(call: Call) -> set[Cell]:
     """The cells one call exercised."""
+    if call.other_method:
+        return {Cell("method", _refused(call.request.method))}
     if call.verdict.valid is None or call.outside_contract:
         return set()
     hits = {Cell("credential", name) for name in _credential_hits(call)}

@@ -15,7 +15,7 @@ from collections import Counter
 from urllib.parse import urlsplit
 
 from contract_tests.contract import Contract
-from contract_tests.model import ADMIN, NON_STAFF, TOKEN
+from contract_tests.model import ADMIN, NON_STAFF, TOKEN, Probe
 
 # What each given key stands for, in words, and the statuses that mean "never accepted".
 _KEYS = {
@@ -39,10 +39,14 @@ class Diagnosis:
         self.on_path: Counter[bool] = Counter()  # answers on the spec's path: served or not
         self.by_key: dict[str, Counter[int]] = {kind: Counter() for kind in _KEYS}
 
-    def observe(self, kind: str, on_spec_path: bool, status: int) -> None:
-        if not on_spec_path:
+    def observe(self, probe: Probe, status: int) -> None:
+        """One fixed example's status."""
+        if probe.path is not None:
             return  # the heading path may not be served: the contract allows it
+        if probe.method is not None:
+            return  # another method's 405 says nothing of the path or the key
         self.on_path[status in _NOT_SERVED] += 1
+        kind = probe.credential.kind
         if kind in self.by_key and status not in _BEFORE_AUTH:
             self.by_key[kind][status] += 1
 

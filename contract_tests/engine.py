@@ -184,8 +184,7 @@ class Engine:
         failures = self.findings.judge(call, phase)
         self.coverage.observe(call)
         if phase == FIXED:
-            on_spec_path = probe.path is None
-            self.diagnosis.observe(probe.credential.kind, on_spec_path, call.response.status)
+            self.diagnosis.observe(probe, call.response.status)
         self.progress(RequestJudged(phase, self.findings.phases[phase]))
         return failures
 
@@ -405,7 +404,7 @@ def build_request(probe: Probe, base_url: str, c: Contract) -> tuple[Request, Pa
                 headers.append((place.name, key))
             case "body":
                 payload = replace(payload, body=with_key(payload.body, place.name, key))
-    return Request(c.method, url, tuple(headers), payload.body), payload
+    return Request(probe.method or c.method, url, tuple(headers), payload.body), payload
 
 
 def _cases_only_scope() -> Scope:

@@ -60,13 +60,16 @@ class Payload:
 
 @dataclass(frozen=True)
 class Probe:
-    """One request to send: a payload with a credential, to the spec's path (or another)."""
+    """One request to send: a payload with a credential, to the spec's path (or another),
+    with the operation's method (or another)."""
 
     payload: Payload
     credential: Credential
     path: str | None = None
     content_type_name: str = "Content-Type"
     """The Content-Type header's name as sent (HTTP names are case-insensitive)."""
+    method: str | None = None
+    """Another method than the operation's (which must be refused with 405)."""
 
 
 @dataclass(frozen=True)

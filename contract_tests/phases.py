@@ -104,7 +104,8 @@ def case_probes(plan: Plan) -> list[Probe]:
 @sent_whole(FIXED)
 def fixed_probes(plan: Plan) -> list[Probe]:
     """Requests every run sends: one per rule of the spec, the whole auth matrix (keys
-    that resemble the valid ones included), and the document's heading path."""
+    that resemble the valid ones included), the document's heading path, and each method
+    the path does not declare."""
     c, creds = plan.contract, plan.credentials
     probes = [Probe(p, creds.main) for p in fixed.boundary_payloads(c)]
     document = fixed.example_payloads(c)[0]
@@ -117,6 +118,8 @@ def fixed_probes(plan: Plan) -> list[Probe]:
         probes.append(Probe(document, creds.main, path=c.heading_path))
     # HTTP header names are case-insensitive: a client may send them in lower case.
     probes.append(Probe(document, creds.main, content_type_name="content-type"))
+    nothing = Payload(b"", None, "no body")
+    probes += [Probe(nothing, creds.main, method=m) for m in c.operation.refused_methods]
     return probes
 
 

@@ -192,12 +192,18 @@ class ValidatingProxy:
             await self._own(scope, send)
             return
         try:
-            if self.contract.operation.is_request(scope["method"], path):
+            if self._judges(scope["method"], path):
                 await self._judged(scope, receive, send)
             else:
                 await self._forward(scope, receive, send)
         except ClientDisconnect:
             pass  # nobody is left to answer
+
+    def _judges(self, method: str, path: str) -> bool:
+        """The operation's requests, and the other methods on its path, which must get
+        405 (`other_methods_refused`)."""
+        op = self.contract.operation
+        return op.is_request(method, path) or (path == op.path and method in op.refused_methods)
 
     # --- everything else: streamed both ways ----------------------------------------------
 

@@ -21,6 +21,7 @@ class FaultInjector:
         self.app, self.fault, self.tokens = app, fault, tokens
         spec = facts()
         self.heading_path = spec.heading_path
+        self.path, self.operation_method = spec.op.path, spec.op.method
         self.auth_header = spec.op.auth_header.lower().encode()
         self.success = spec.success
 
@@ -28,6 +29,15 @@ class FaultInjector:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if (
+            self.fault.method is not None
+            and scope["path"] == self.path
+            and scope["method"] != self.operation_method
+        ):
+            instead = self.fault.method(scope["method"])
+            if instead is not None:
+                await send_bytes(send, instead.status, instead.headers, instead.body)
+                return
         if scope["path"] == self.heading_path and self.fault.route is not None:
             rerouted = self.fault.route()
             if rerouted is not None:

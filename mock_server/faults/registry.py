@@ -8,6 +8,7 @@ A fault acts at one seam of the injector (see `injector.FaultInjector`):
 - `contact`: the created contact the 201 answers with (echo and server-set bugs);
 - `response`: the response as sent, knowing what was sent (wrong codes, crashes, headers);
 - `route`: a request to the document's heading path (the path without its trailing slash);
+- `method`: a request to the spec's path with another method (which must get 405);
 - `head`: the request as read (headers, query string, body) before the mock sees it:
   where a backend reads what the contract does not say (misplaced keys, media types).
 
@@ -60,6 +61,9 @@ Respond = Callable[[Reply, Any], Reply]
 """(the reply, the parsed body sent or UNPARSED) -> the reply sent."""
 Route = Callable[[], Reply | None]
 """A request to the heading path -> the reply to send instead, or None to serve it."""
+Method = Callable[[str], Reply | None]
+"""The method of a request to the spec's path that is not the operation's -> the reply to
+send instead, or None to serve it."""
 
 UNPARSED = object()  # the request body was not JSON
 
@@ -93,6 +97,7 @@ class Fault:
     contact: Contact | None = field(default=None, repr=False)
     response: Respond | None = field(default=None, repr=False)
     route: Route | None = field(default=None, repr=False)
+    method: Method | None = field(default=None, repr=False)
     head: Inspect | None = field(default=None, repr=False)
     family: str = ""
     """The module the fault is written in."""
@@ -206,6 +211,12 @@ def route_fault(
     name: str, description: str, caught_by: str, *, warning: bool = False
 ) -> Callable[[Route], Route]:
     return _register(name, description, caught_by, warning, at="route")
+
+
+def method_fault(
+    name: str, description: str, caught_by: str, *, warning: bool = False
+) -> Callable[[Method], Method]:
+    return _register(name, description, caught_by, warning, at="method")
 
 
 def head_fault(

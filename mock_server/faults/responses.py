@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from mock_server.faults.registry import UNPARSED, Reply, facts, json_reply, response_fault
+from mock_server.faults.registry import (
+    UNPARSED,
+    Reply,
+    facts,
+    json_reply,
+    method_fault,
+    response_fault,
+)
 
 SERVER_ERROR = {"detail": "A server error occurred."}
 
@@ -68,3 +75,22 @@ def html_errors(reply: Reply, sent: Any) -> Reply:
         [*reply.without(b"content-type"), (b"content-type", b"text/html; charset=utf-8")],
         page,
     )
+
+
+@method_fault(
+    "get-served",
+    "GET on {f.op.path} answers 200 with a list (a method other than {f.op.method} is served)",
+    "other_methods_refused",
+)
+def get_served(method: str) -> Reply | None:
+    # A list view left on the create view's route: it shows every contact to any key.
+    return json_reply(200, []) if method == "GET" else None
+
+
+@method_fault(
+    "405-without-allow",
+    "other methods on {f.op.path} get 405 without the Allow header",
+    "other_methods_refused",
+)
+def no_allow_header(method: str) -> Reply | None:
+    return json_reply(405, {"detail": f'Method "{method}" not allowed.'})

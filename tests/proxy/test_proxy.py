@@ -128,16 +128,25 @@ def test_both_paths_of_the_operation_are_judged(proxy: Served) -> None:
     assert proxy.violations()["exchanges"] == 2
 
 
-def test_other_requests_stream_through_unjudged(mock_process: MockProcess, proxy: Served) -> None:
+def test_other_paths_stream_through_unjudged(mock_process: MockProcess, proxy: Served) -> None:
+    before = proxy.violations()["exchanges"]
     direct = httpx.get(mock_process.base_url + "/api/openapi.json", timeout=10)
     through = httpx.get(proxy.url + "/api/openapi.json", timeout=10)
     assert (through.status_code, through.content) == (200, direct.content)
+    missing = httpx.get(proxy.url + "/api/nothing-here?x=1", timeout=10)
+    assert missing.status_code == 404
+    assert proxy.violations()["exchanges"] == before
+
+
+def test_another_method_on_the_path_is_judged(proxy: Served) -> None:
+    before = proxy.violations()
     wrong_method = httpx.get(proxy.url + CONTRACT.path, timeout=10)
     assert wrong_method.status_code == 405
     assert wrong_method.headers["allow"] == "POST"
-    missing = httpx.get(proxy.url + "/api/nothing-here?x=1", timeout=10)
-    assert missing.status_code == 404
-    assert proxy.violations()["exchanges"] == 0
+    assert "x-contract-violations" not in wrong_method.headers
+    after = proxy.violations()
+    assert after["exchanges"] == before["exchanges"] + 1
+    assert after["counts"] == before["counts"]
 
 
 def test_hop_by_hop_headers_stay_on_their_hop(mock_process: MockProcess) -> None:

@@ -46,7 +46,9 @@ def send_raw(client: httpx.Client, served: Served, probe: model.Probe, coding: s
     """A probe as the suite sends it, asking for `coding`."""
     request, _ = build_request(probe, served.url, CONTRACT)
     headers = [*request.headers, ("Accept-Encoding", coding)]
-    with client.stream("POST", request.url, content=request.body, headers=headers) as answer:
+    with client.stream(
+        request.method, request.url, content=request.body, headers=headers
+    ) as answer:
         return Raw(answer.status_code, answer.headers, b"".join(answer.iter_raw()))
 
 

@@ -48,9 +48,11 @@ KIND_BY_CHECK = {
     "www_authenticate_scheme": HEADERS,
     "field_errors_named": SHAPE,
     "json_charset": HEADERS,
+    "other_methods_refused": STATUS,
 }
 OVERRIDES = {
     "missing-www-authenticate": HEADERS,  # the same 401, without the header
+    "405-without-allow": HEADERS,  # the same 405, without the header
     # Every id given twice: ids are per instance, so no single answer differs from the
     # mock's. Only a run of the suite sees it (unique_ids).
     "repeated-ids": None,

@@ -99,7 +99,9 @@ def fixed_probes(keys: Keys = MOCK_KEYS) -> list[model.Probe]:
 def send(client: httpx.Client, base_url: str, probe: model.Probe) -> httpx.Response:
     """One probe as the suite sends it."""
     request, _ = build_request(probe, base_url, CONTRACT)
-    return client.post(request.url, content=request.body, headers=list(request.headers))
+    return client.request(
+        request.method, request.url, content=request.body, headers=list(request.headers)
+    )
 
 
 def violation_names(response: httpx.Response) -> set[str]:
