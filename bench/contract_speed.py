@@ -65,17 +65,21 @@ class Tally:
     missed: list[str] = field(default_factory=list)
     false_alarm: bool = False
     walls: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    """Runs that ended with no report, and why."""
     coverage: set[str] = field(default_factory=set)
     """The input coverage figures its runs reported (covered/cells)."""
 
 
-def timed(command: Sequence[str], cwd: Path) -> tuple[float, int]:
+def timed(command: Sequence[str], cwd: Path) -> tuple[float, int, str]:
+    """The command's wall time, exit status and the last line of its stderr."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONTACTS_CONTRACT_")}
     started = time.perf_counter()
     result = subprocess.run(
         command, cwd=cwd, env=env, capture_output=True, text=True, timeout=900, check=False
     )
-    return time.perf_counter() - started, result.returncode
+    last = (result.stderr.strip().splitlines() or [""])[-1]
+    return time.perf_counter() - started, result.returncode, last
 
 
 def flagged(junit: Path, name: str) -> bool:
@@ -193,8 +197,12 @@ def main(argv: Sequence[str] | None = None) -> None:
                 line = [f"{name:<26}"]
                 for tally, command in runs:
                     junit.unlink(missing_ok=True)
-                    wall, code = timed(command, cwd)
+                    wall, code, last = timed(command, cwd)
                     ours = tally is not st
+                    if ours and not junit.exists():  # no verdict at all: say why
+                        tally.errors.append(f"{name}: exit {code}: {last}")
+                        line.append(f"{'NO VERDICT':>11} {wall:5.1f} s")
+                        continue
                     if fault is None:
                         clean = code == 0 and (not ours or junit_clean(junit))
                         tally.false_alarm = tally.false_alarm or not clean
@@ -226,6 +234,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     for tally in (default, bounded, st):
         if tally.missed:
             print(f"{tally.name} missed: {', '.join(tally.missed)}")
+        for error in tally.errors:
+            print(f"{tally.name}, no verdict: {error}")
     ratio = statistics.median(bounded.walls) / statistics.median(default.walls)
     print(f"\n--max-time {budget} / default run, median wall time: {ratio:.2f}")
 
