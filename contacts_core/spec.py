@@ -147,6 +147,11 @@ class Operation:
         """A request of this operation: its method, on either of its paths."""
         return method == self.method and path in self.paths
 
+    def is_refused(self, method: str, path: str) -> bool:
+        """A request the contract refuses with 405: a method the spec's path does not
+        declare, on that path."""
+        return method in self.refused_methods and path == self.path
+
     def accepts_media(self, content_type: str | None) -> bool:
         """Whether a Content-Type header names a media type the request body may have."""
         return media_type(content_type) in self.media_types

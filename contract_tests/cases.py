@@ -47,14 +47,13 @@ def load(paths: Iterable[Path]) -> list[Case]:
     path, or the document's heading path), or names a look-alike the suite does not make."""
     c = contract()
     loaded = load_all(paths)
-    refused = c.operation.refused_methods
+    op = c.operation
     for case in loaded:
-        on_operation = case.method == c.method and case.path in (c.path, c.heading_path)
-        if not on_operation and not (case.method in refused and case.path == c.path):
+        if not (op.is_request(case.method, case.path) or op.is_refused(case.method, case.path)):
             raise CaseError(
                 f"{case.where}: the case is for {case.method} {case.path}; the suite sends "
                 f"only the contract's {c.method} {c.path} (or {c.heading_path}), and "
-                f"{', '.join(refused)} {c.path} to see them refused"
+                f"{', '.join(op.refused_methods)} {c.path} to see them refused"
             )
         _, _, change = case.credential.rpartition("/")
         if case.credential.startswith(LOOK_ALIKE + "/") and change not in LOOK_ALIKE_CHANGES:

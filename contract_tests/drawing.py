@@ -263,11 +263,12 @@ class _Strategies:
     def prepare(self, keys: Keys, names: list[str]) -> None:
         if keys != self._keys:
             self._keys, self._ready = keys, {}
+        missing = [name for name in names if name not in self._ready]
+        if not missing:
+            return  # every later job of a run: nothing to build
         plan = phases.Plan(contract(), Credentials(keys))
         known = {phase.name: phase for phase in phases.EXPLORED}
-        for name in names:
-            if name in self._ready:
-                continue
+        for name in missing:
             if name in known:
                 self._ready[name] = self._pool.submit(phases.built_and_warmed, known[name], plan)
             else:  # a phase registered after the drawer's process started

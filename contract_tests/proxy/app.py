@@ -203,7 +203,7 @@ class ValidatingProxy:
         """The operation's requests, and the other methods on its path, which must get
         405 (`other_methods_refused`)."""
         op = self.contract.operation
-        return op.is_request(method, path) or (path == op.path and method in op.refused_methods)
+        return op.is_request(method, path) or op.is_refused(method, path)
 
     # --- everything else: streamed both ways ----------------------------------------------
 

@@ -12,7 +12,7 @@ import sys
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -43,13 +43,18 @@ def clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("CONTACTS_CONTRACT_")}
 
 
-def started(command: list[str], **options: Any) -> subprocess.Popen[str]:
-    """The command running, its output read as text, without the caller's own
-    CONTACTS_CONTRACT_ settings."""
-    return subprocess.Popen(
+@contextmanager
+def running(command: list[str], **options: Any) -> Iterator[subprocess.Popen[str]]:
+    """The command running for the block, its output read as text, without the caller's
+    own CONTACTS_CONTRACT_ settings; killed afterwards if it is still running."""
+    run = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env(),
         **options,
     )  # fmt: skip
+    try:
+        yield run
+    finally:
+        stop_run(run)
 
 
 def wait_for_requests(mock: MockProcess, count: int, timeout: float = 120) -> None:
@@ -80,15 +85,18 @@ def stop_run(run: subprocess.Popen[str]) -> None:
         run.wait()
 
 
-def interrupt(run: subprocess.Popen[str], sig: signal.Signals) -> tuple[str, str, float]:
-    """Send the signal; the run's stdout, stderr and the seconds it took to end."""
-    try:
+def interrupt(
+    run: subprocess.Popen[str], sig: signal.Signals, group: bool = False
+) -> tuple[str, str, float]:
+    """Send the signal (to the run's whole process group: what a terminal's Ctrl-C
+    does); the run's stdout, stderr and the seconds it took to end."""
+    if group:
+        os.killpg(run.pid, sig)
+    else:
         run.send_signal(sig)
-        signalled = time.monotonic()
-        out, err = run.communicate(timeout=60)
-        return out, err, time.monotonic() - signalled
-    finally:
-        stop_run(run)
+    signalled = time.monotonic()
+    out, err = run.communicate(timeout=60)
+    return out, err, time.monotonic() - signalled
 
 
 @pytest.mark.parametrize(("sig", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
@@ -101,14 +109,10 @@ def test_a_signal_mid_run_leaves_the_summary_reports_cases_and_seed(
         "--token", "staff-token", "--seed", SEED, "--junit-xml", str(junit),
         "--report", str(report), "--save-cases", str(saved),
     ]  # fmt: skip
-    run = started(command)
-    try:
+    with running(command) as run:
         wait_for_line(run, "fixed examples:")
         time.sleep(1.0)  # well into the generated phases
-    except BaseException:
-        stop_run(run)
-        raise
-    out, err, took = interrupt(run, sig)
+        out, err, took = interrupt(run, sig)
     assert run.returncode == status, err
     assert took < STOPS_WITHIN_S, f"{took:.1f} s after {sig.name}"
     assert f"interrupted ({sig.name}) after" in err
@@ -145,15 +149,11 @@ def interrupt_the_plugin(slow_faulty_mock: MockProcess, tmp_path: Path) -> None:
         "--base-url", slow_faulty_mock.base_url, "--token", "staff-token", "--seed", SEED,
         "--report", str(report),
     ]  # fmt: skip
-    run = started(command, cwd=tmp_path)
-    try:
+    with running(command, cwd=tmp_path) as run:
         # pytest says nothing until the suite has run: the mock's journal tells when the
         # fixed examples (which meet the fault) are done.
         wait_for_requests(slow_faulty_mock, FIXED_AND_SOME)
-    except BaseException:
-        stop_run(run)
-        raise
-    out, _, _ = interrupt(run, signal.SIGINT)
+        out, _, _ = interrupt(run, signal.SIGINT)
     assert run.returncode == 2, out[-2000:]  # pytest's own status for an interrupted session
     assert "KeyboardInterrupt" in out
 
@@ -168,14 +168,10 @@ def test_an_interrupted_comparison_reports_what_it_compared(
         "--base-url", slow_faulty_mock.base_url, "--token", "staff-token", "--seed", SEED,
         "--max-examples", "2000", "--junit-xml", str(junit), "--report", str(report),
     ]  # fmt: skip
-    run = started(command)
-    try:
+    with running(command) as run:
         # The fixed examples (which meet the fault) are done: the backend's journal says so.
         wait_for_requests(slow_faulty_mock, FIXED_AND_SOME)
-    except BaseException:
-        stop_run(run)
-        raise
-    out, err, took = interrupt(run, signal.SIGTERM)
+        out, err, took = interrupt(run, signal.SIGTERM)
     assert run.returncode == 143, err
     assert took < STOPS_WITHIN_S, f"{took:.1f} s after SIGTERM"
     assert "interrupted (SIGTERM) after" in err
@@ -208,7 +204,7 @@ def drawers_of(pid: int) -> list[int]:
     return found
 
 
-def running(pids: list[int]) -> list[int]:
+def still_running(pids: list[int]) -> list[int]:
     # Zombies left out: a container's first process may never reap what it inherits.
     return [pid for pid in pids if (_stat(pid) or ("Z", 0))[0] != "Z"]
 
@@ -222,24 +218,18 @@ def test_ctrl_c_in_a_terminal_stops_the_run_and_its_drawers(
         sys.executable, "-m", "contract_tests", "--base-url", slow_faulty_mock.base_url,
         "--token", "staff-token", "--seed", SEED,
     ]  # fmt: skip
-    run = started(command, start_new_session=True)
-    try:
+    with running(command, start_new_session=True) as run:
         wait_for_line(run, "fixed examples:")
         time.sleep(1.0)  # well into the generated phases
         drawers = drawers_of(run.pid)
         assert drawers, "the run draws in no process of its own"
-        os.killpg(run.pid, signal.SIGINT)
-        signalled = time.monotonic()
-        out, err = run.communicate(timeout=60)
-        took = time.monotonic() - signalled
-    finally:
-        stop_run(run)
+        out, err, took = interrupt(run, signal.SIGINT, group=True)
     assert run.returncode == 130, err
     assert took < STOPS_WITHIN_S, f"{took:.1f} s after Ctrl-C"
     assert "Traceback" not in err, err
     assert "interrupted (SIGINT) after" in err
     assert "interrupted after " in out
     deadline = time.monotonic() + 10
-    while running(drawers) and time.monotonic() < deadline:
+    while still_running(drawers) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert running(drawers) == []
+    assert still_running(drawers) == []
