@@ -184,9 +184,9 @@ def start(count: int) -> None:
 
 
 class Reservation:
-    """Drawers being made ready, in a background thread: taking one (or starting one: the
-    first in a process starts the fork server, about half a second) and telling it to
-    build its strategies is then done while the caller sends its fixed examples."""
+    """Drawers being made ready, in a background thread: taking one (or starting one,
+    about a second) and telling it to build its strategies is then done while the caller
+    sends its fixed examples."""
 
     def __init__(self, count: int, keys: Keys, names: list[str]) -> None:
         self._ready: Future[list[Drawer]] = Future()
@@ -253,9 +253,16 @@ def _release(drawers: list[Drawer]) -> None:
 
 class _Strategies:
     """The phases' strategies, built and warmed one at a time in a background thread, for
-    the keys last asked for (a run's keys rarely change within a process)."""
+    the keys last asked for (a run's keys rarely change within a process).
+
+    `drawing` is held by whatever runs Hypothesis: a warm or a phase. Never two at once:
+    Hypothesis describes lambdas with `ast.parse`, which CPython 3.11 does not make safe
+    across threads (a SystemError, "AST constructor recursion depth mismatch", that
+    Hypothesis then reports as inconsistent data generation). A warm therefore waits for
+    the phase being drawn to end, and a phase for the warm under way."""
 
     def __init__(self) -> None:
+        self.drawing = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warm")
         self._keys: Keys | None = None
         self._ready: dict[str, Future[st.SearchStrategy[Probe]]] = {}
@@ -270,11 +277,15 @@ class _Strategies:
         known = {phase.name: phase for phase in phases.EXPLORED}
         for name in missing:
             if name in known:
-                self._ready[name] = self._pool.submit(phases.built_and_warmed, known[name], plan)
+                self._ready[name] = self._pool.submit(self._warmed, known[name], plan)
             else:  # a phase registered after the drawer's process started
                 unknown: Future[st.SearchStrategy[Probe]] = Future()
                 self._ready[name] = unknown
                 unknown.set_exception(LookupError(f"the drawer knows no phase {name!r}"))
+
+    def _warmed(self, phase: phases.ExploredPhase, plan: phases.Plan) -> st.SearchStrategy[Probe]:
+        with self.drawing:
+            return phases.built_and_warmed(phase, plan)
 
     def get(self, name: str, keys: Keys) -> st.SearchStrategy[Probe]:
         self.prepare(keys, [name])
@@ -322,13 +333,15 @@ def _drawn(channel: Channel, strategies: _Strategies, job: Job) -> tuple[Any, ..
         return rest[0]
 
     try:
-        found = explore(
-            strategies.get(job.phase, job.keys),
-            attempt,
-            max_examples=job.max_examples,
-            seed_value=job.seed,
-            until=job.until,
-        )
+        strategy = strategies.get(job.phase, job.keys)
+        with strategies.drawing:
+            found = explore(
+                strategy,
+                attempt,
+                max_examples=job.max_examples,
+                seed_value=job.seed,
+                until=job.until,
+            )
     except Stopped:
         return (STOPPED,)
     except Exception:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from contract_tests.checks import CHECKS
+from tests.support.commands import said
 
 pytestmark = pytest.mark.process
 
@@ -116,5 +117,5 @@ def test_installed_package_runs_as_a_pytest_plugin_from_any_directory(
         text=True,
         timeout=300,
     )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert result.returncode == 0, said(result)
     assert f"{len(CHECKS)} passed" in result.stdout

@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from contacts_core import cases
 from mock_server.settings import DEFAULT_TOKENS
 from tests.e2e.test_contact_form import open_form, submit
+from tests.support.commands import said
 from tests.support.processes import run_pytest, running_mock
 
 pytestmark = pytest.mark.process
@@ -50,7 +51,7 @@ def test_a_recorded_frontend_session_replays_as_regression_cases(
     with running_mock("--fault", "trimmed-strings") as faulty:
         replayed = run_pytest(tmp_path, "contract-cases", "--base-url", faulty.base_url,
                               "--token", "staff-token")  # fmt: skip
-    assert replayed.returncode == 1, replayed.stdout[-3000:]
+    assert replayed.returncode == 1, said(replayed)
     assert "1 failed, 2 passed" in replayed.stdout
     assert 'echo: "subject" came back as "Hello from the form"' in replayed.stdout
     assert "contract-cases/session.jsonl:1" in replayed.stdout
@@ -58,5 +59,5 @@ def test_a_recorded_frontend_session_replays_as_regression_cases(
     with running_mock() as correct:
         replayed = run_pytest(tmp_path, "contract-cases", "--base-url", correct.base_url,
                               "--token", "staff-token")  # fmt: skip
-    assert replayed.returncode == 0, replayed.stdout[-3000:]
+    assert replayed.returncode == 0, said(replayed)
     assert "3 passed" in replayed.stdout

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from contacts_core.spec import spec_path
+from tests.support.commands import said
 from tests.support.mocks import STORES, store_args
 from tests.support.processes import running_mock
 
@@ -36,5 +37,5 @@ def test_schemathesis_finds_no_failure(token: str, store: dict[str, Any]) -> Non
              "--no-color"],
             capture_output=True, text=True, timeout=300,
         )  # fmt: skip
-    assert result.returncode == 0, result.stdout[-4000:]
+    assert result.returncode == 0, said(result)
     assert "No issues found" in result.stdout

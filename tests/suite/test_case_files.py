@@ -11,7 +11,7 @@ import pytest
 
 from contacts_core import cases
 from contacts_core.spec import operation
-from tests.support.commands import case_line, write_lines
+from tests.support.commands import case_line, said, write_lines
 from tests.support.processes import run_pytest, running_mock
 from tests.support.sockets import get_json, port_of
 
@@ -36,7 +36,7 @@ def test_one_test_per_case_named_by_its_label_and_other_jsonl_files_left_alone(
     junit = tmp_path / "junit.xml"
     # No --base-url: the embedded mock, as for the rest of the plugin.
     result = run_pytest(tmp_path, "contract-cases", "-v", f"--junit-xml={junit}")
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert result.returncode == 0, said(result)
     names = [case.get("name") for case in ET.parse(junit).getroot().iter("testcase")]
     assert names == [
         "the form's example",

@@ -17,7 +17,7 @@ import yaml
 from contacts_core.cases import load_all
 from contract_tests.checks import CHECKS
 from contract_tests.client_warnings import WARNINGS
-from tests.support.commands import case_line, write_lines
+from tests.support.commands import case_line, said, write_lines
 from tests.support.environments import ROOT, build_wheel, fresh_venv
 from tests.support.processes import free_port, running_mock, running_mock_of
 
@@ -68,7 +68,7 @@ def test_gate_installs_the_wheel_then_passes_a_correct_backend_and_fails_a_fault
         first = gate(
             mock.base_url, passed.mkdir() or passed, GATE_INSTALL=str(wheel), PYTHON=str(python)
         )
-    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    assert first.returncode == 0, said(first)
     assert f"gate: installing {wheel}" in first.stdout
     assert "gate: contacts-contract exited with 0" in first.stdout
     # Everything below comes from the wheel: the suite the gate installed, and the mock
@@ -78,7 +78,7 @@ def test_gate_installs_the_wheel_then_passes_a_correct_backend_and_fails_a_fault
         second = gate(
             mock.base_url, failed.mkdir() or failed, GATE_INSTALL=str(wheel), PYTHON=str(python)
         )
-    assert second.returncode == 1, second.stdout[-3000:] + second.stderr[-3000:]
+    assert second.returncode == 1, said(second)
     assert "gate: contacts-contract exited with 1" in second.stdout
     for folder, verdict in ((passed, "the contract holds"), (failed, "the contract is broken")):
         report = (folder / "contract-report.md").read_text()

@@ -20,7 +20,7 @@ from contract_tests.outcome import FIXED
 from mock_server import faults
 from mock_server.embedded import EmbeddedMock
 from mock_server.settings import Settings
-from tests.support.commands import contract
+from tests.support.commands import contract, said
 from tests.support.processes import running_mock, running_proxy
 from tests.support.proxying import fixed_probes, send
 
@@ -115,9 +115,9 @@ def test_the_command_line_fails_on_the_kinds_asked_and_keeps_what_it_found(
             "--save-cases", str(tmp_path / "found"),
         )  # fmt: skip
     # A stored email lowercased is a values difference: reported, not failing by default.
-    assert lenient.returncode == 0, lenient.stdout[-2000:] + lenient.stderr
+    assert lenient.returncode == 0, said(lenient)
     assert "WARNING  values" in lenient.stdout
-    assert strict.returncode == 1, strict.stdout[-2000:]
+    assert strict.returncode == 1, said(strict)
     assert "FAILED   values" in strict.stdout
     assert '"email" is "' in strict.stdout
     assert "the backend:" in strict.stdout
@@ -131,7 +131,7 @@ def test_the_command_line_fails_on_the_kinds_asked_and_keeps_what_it_found(
 @pytest.mark.slow
 def test_a_wrong_key_is_the_set_up_not_a_difference(correct: EmbeddedMock) -> None:
     result = contract("compare", "--base-url", correct.url, "--token", "nope", "--max-time", "1")
-    assert result.returncode == 3, result.stdout[-2000:]
+    assert result.returncode == 3, said(result)
     assert "could not judge" in result.stderr
     assert "the staff key (--token) was refused (401) on every request" in result.stderr
 
@@ -170,7 +170,7 @@ def test_a_recording_alone_is_compared_with_the_mock(tmp_path: Path) -> None:
             send(client, proxy.base_url, probe)
     lenient = contract("compare", "--recording", str(record))
     strict = contract("compare", "--recording", str(record), "--fail-on", "values")
-    assert lenient.returncode == 0, lenient.stdout[-2000:] + lenient.stderr
+    assert lenient.returncode == 0, said(lenient)
     summary = lenient.stdout.strip().splitlines()[-1]
     assert summary.startswith("the mock answers ")
     # A key the proxy was not given is recorded as `masked`: no role to replay it with.

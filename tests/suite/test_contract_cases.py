@@ -13,7 +13,7 @@ import pytest
 
 from contacts_core import cases
 from contacts_core.spec import operation
-from tests.support.commands import case_line, contract, write_lines
+from tests.support.commands import case_line, contract, said, write_lines
 from tests.support.processes import running_mock
 from tests.support.sockets import get_json, port_of
 
@@ -75,7 +75,7 @@ def test_failures_saved_as_cases_replay_alone_and_are_saved_once(tmp_path: Path)
         replayed = contract(
             "--cases", str(found), "--cases-only", "--save-cases", str(found), env=env
         )
-    assert first.returncode == 1, first.stdout[-3000:]
+    assert first.returncode == 1, said(first)
     assert f"new failure(s) saved in {found}: echo.jsonl (" in first.stdout
     saved = cases.load_all([found / "echo.jsonl"])
     assert saved
@@ -84,7 +84,7 @@ def test_failures_saved_as_cases_replay_alone_and_are_saved_once(tmp_path: Path)
     assert KEY not in (found / "echo.jsonl").read_text()
 
     # By itself, the same failure again; the same requests are not saved twice.
-    assert replayed.returncode == 1, replayed.stdout[-3000:]
+    assert replayed.returncode == 1, said(replayed)
     assert "FAILED   echo" in replayed.stdout
     assert "not run  status_code_coverage              only cases were sent" in replayed.stdout
     assert f"Cases: no new failure to save in {found}" in replayed.stdout

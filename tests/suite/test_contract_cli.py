@@ -20,7 +20,7 @@ from contract_tests.client_warnings import WARNINGS
 from contract_tests.config import ConfigError, build
 from contract_tests.http import Request
 from contract_tests.report import Secrets, curl
-from tests.support.commands import contract
+from tests.support.commands import contract, said
 from tests.support.processes import free_port, running_mock
 from tests.support.tls_proxy import tls_proxy
 
@@ -304,7 +304,7 @@ def test_self_signed_target_needs_insecure(tmp_path: Path) -> None:
         )
     assert refused.returncode == 3
     assert "certificate" in refused.stderr.strip().splitlines()[-1]
-    assert accepted.returncode == 0, accepted.stdout[-2000:]
+    assert accepted.returncode == 0, said(accepted)
     assert "the contract holds" in accepted.stdout
     assert "InsecureRequestWarning" not in accepted.stderr
 
@@ -356,7 +356,7 @@ def test_warnings_are_reported_and_do_not_fail_the_run(bearer_mock: str, tmp_pat
         "--base-url", bearer_mock, "--token", "staff-token", "--max-examples", "5",
         "--junit-xml", str(junit), "--report", str(tmp_path / "report.md"),
     )  # fmt: skip
-    assert result.returncode == 0, result.stdout[-3000:]
+    assert result.returncode == 0, said(result)
     assert "WARNING  www_authenticate_scheme" in result.stdout
     assert "W1. www_authenticate_scheme: a 401 asks for WWW-Authenticate:" in result.stdout
     assert f"0 failed, 2 not run of {len(CHECKS)} checks; 1 warning (they do not fail the run)" in (
@@ -379,7 +379,7 @@ def test_warnings_as_errors_fails_the_run(bearer_mock: str, tmp_path: Path) -> N
         "--base-url", bearer_mock, "--max-examples", "5", "--junit-xml", str(junit),
         env={"CONTACTS_CONTRACT_TOKEN": "staff-token", "CONTACTS_CONTRACT_WARNINGS_AS_ERRORS": "1"},
     )  # fmt: skip
-    assert result.returncode == 1, result.stdout[-3000:]
+    assert result.returncode == 1, said(result)
     assert "1 warning, counted as errors (--warnings-as-errors)" in result.stdout
     failure = junit_cases(junit)["www_authenticate_scheme"].find("failure")
     assert failure is not None

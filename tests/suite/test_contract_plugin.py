@@ -13,6 +13,7 @@ import pytest
 
 from contacts_core.cases import load_all
 from contract_tests.checks import CHECKS
+from tests.support.commands import said
 from tests.support.environments import layered_venv
 from tests.support.processes import free_port, run_pytest, running_mock
 
@@ -32,7 +33,7 @@ def test_plugin_passes_the_embedded_mock_with_one_case_per_check(tmp_path: Path)
         tmp_path, "--max-examples", "5", "--seed", "1", "--junit-xml", str(junit),
         "--report", str(report),
     )  # fmt: skip
-    assert result.returncode == 0, result.stdout[-3000:]
+    assert result.returncode == 0, said(result)
     assert f"{len(CHECKS)} passed" in result.stdout
     assert "the contract holds" in result.stdout
     names = [case.get("name") for case in ET.parse(junit).getroot().iter("testcase")]
@@ -48,7 +49,7 @@ def test_plugin_fails_a_faulty_backend_naming_the_check(tmp_path: Path) -> None:
             tmp_path, "--base-url", url, "--max-examples", "5", "--save-cases", "found",
             env={"CONTACTS_CONTRACT_TOKEN": "Sekrit42"},
         )  # fmt: skip
-    assert result.returncode == 1, result.stdout[-3000:]
+    assert result.returncode == 1, said(result)
     assert "FAILED test_contract.py::test_contract[authentication_required]" in result.stdout
     assert "got 401 without WWW-Authenticate" in result.stdout
     # The checks that need the admin and non-staff keys are listed as not run.
@@ -83,7 +84,7 @@ def test_plugin_reports_warnings_and_fails_on_them_when_asked(tmp_path: Path) ->
             env={"CONTACTS_CONTRACT_TOKEN": "staff-token"},
         )  # fmt: skip
     # Every check passes; the warning alone fails the session, as asked.
-    assert result.returncode == 1, result.stdout[-3000:]
+    assert result.returncode == 1, said(result)
     assert f"{len(CHECKS) - 2} passed, 2 skipped, 1 warning" in result.stdout
     assert "ContractWarning: json_charset: a 400 declares Content-Type" in result.stdout
     assert "1 warning, counted as errors (--warnings-as-errors)" in result.stdout
@@ -138,7 +139,7 @@ def test_an_unrelated_test_runs_beside_the_plugins_that_have_base_url(
 ) -> None:
     (tmp_path / "test_one.py").write_text("def test_one():\n    assert True\n")
     result = run_beside(beside, tmp_path, "test_one.py")
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert result.returncode == 0, said(result)
     assert "1 passed" in result.stdout
     shown = run_beside(beside, tmp_path, "--help")
     assert shown.returncode == 0, shown.stderr[-2000:]
@@ -155,7 +156,7 @@ def test_the_suite_tests_the_ecosystems_base_url(beside: Path, tmp_path: Path) -
             "--max-examples", "5", "--seed", "1",
             env={"CONTACTS_CONTRACT_TOKEN": "staff-token"},
         )  # fmt: skip
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert result.returncode == 0, said(result)
     assert f"contacts-contract 0.1.0: {mock.base_url}, seed 1" in result.stdout
     assert f"{len(CHECKS) - 2} passed, 2 skipped" in result.stdout
 
@@ -182,7 +183,7 @@ def test_contract_base_url_names_the_api_beside_a_frontends_base_url(
                  "CONTACTS_CONTRACT_BASE_URL": mock.base_url},
         )  # fmt: skip
     for result in (typed, configured):
-        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+        assert result.returncode == 0, said(result)
         assert f"contacts-contract 0.1.0: {mock.base_url}, seed 1" in result.stdout
         assert (
             f"{len(CHECKS) - 1} passed, 2 skipped" in result.stdout
@@ -218,7 +219,7 @@ def test_an_unrelated_run_imports_nothing_heavy(tmp_path: Path, args: tuple[str,
     result = run_pytest(
         tmp_path, "-p", "no:schemathesis", "-p", "no:hypothesispytest", "test_light.py", *args
     )
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert result.returncode == 0, said(result)
     assert "1 passed" in result.stdout
     # The plugin was there all the same: its options were taken.
     assert "Contacts API contract suite:" in run_pytest(tmp_path, "--help").stdout

@@ -20,6 +20,7 @@ from contract_tests.model import Keys
 from contract_tests.outcome import FIXED
 from mock_server.embedded import EmbeddedMock
 from tests.support.commands import contract as contract_command
+from tests.support.commands import said
 
 pytestmark = pytest.mark.process
 
@@ -67,7 +68,7 @@ def test_a_one_second_budget_still_covers_every_cell_and_says_so(
         "--non-staff-token", "user-token", "--max-time", "1", "--junit-xml", str(junit),
         "--report", str(report), "--fail-under-coverage", "100",
     )  # fmt: skip
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    assert result.returncode == 0, said(result)
     total = len(table(contract(), KEYS))
     assert f"input coverage {total}/{total} cells (100%)" in result.stdout
     suite = ET.parse(junit).getroot().find("testsuite")
@@ -92,7 +93,7 @@ def test_fail_under_coverage_fails_a_run_that_sends_too_little(
         "--base-url", mock.url, "--token", "staff-token", "--cases", str(cases), "--cases-only",
         "--fail-under-coverage", "50",
     )  # fmt: skip
-    assert result.returncode == 1, result.stdout[-2000:]
+    assert result.returncode == 1, said(result)
     last = result.stdout.strip().splitlines()[-1]
     assert last.startswith("the gate fails: input coverage ")
     assert "is under --fail-under-coverage 50" in last

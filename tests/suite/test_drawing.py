@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -175,3 +176,20 @@ def test_an_idle_drawer_that_ended_is_replaced() -> None:
         (other,) = reservation.drawers()
         assert other is not ended
         assert other.explore(job(examples=3), lambda p: []).failures == []
+
+
+def test_a_phase_being_drawn_holds_off_the_warming_of_the_others() -> None:
+    # Hypothesis in two threads of one process can fail: CPython 3.11's ast.parse, which
+    # Hypothesis uses to describe lambdas, is not thread-safe. The strategies the drawer
+    # builds in the background wait for the phase being drawn, and the phase for them.
+    strategies = drawing._Strategies()
+    warmed: list[str] = []
+    with strategies.drawing:  # as `_drawn` holds it while a phase is drawn
+        strategies.prepare(KEYS, [PHASE])
+        waiting = threading.Thread(target=lambda: warmed.append(repr(strategies.get(PHASE, KEYS))))
+        waiting.start()
+        waiting.join(timeout=1.0)
+        assert waiting.is_alive(), "the strategy was warmed while a phase was being drawn"
+    waiting.join(timeout=30)
+    assert not waiting.is_alive()
+    assert len(warmed) == 1

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from contract_tests.checks import CHECKS
-from tests.support.commands import contract
+from tests.support.commands import contract, said
 from tests.support.processes import MockProcess, running_drf_backend
 
 pytestmark = [pytest.mark.slow, pytest.mark.process]
@@ -100,7 +100,7 @@ def test_the_suite_finds_the_drf_backend_correct(drf: MockProcess, tmp_path: Pat
     report = tmp_path / "suite.md"
     budget = ["--max-time", "15", "--seed", SEED, "--report", str(report)]
     result = contract("--base-url", drf.base_url, *KEYS, *budget)
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert result.returncode == 0, said(result)
     assert f"0 failed, 0 not run of {len(CHECKS)} checks; no warnings" in result.stdout
     assert "## Failures" not in report.read_text()
 
@@ -111,7 +111,7 @@ def test_the_suite_fails_drf_defaults_where_the_decisions_differ(tmp_path: Path)
     budget = ["--max-time", "1", "--seed", SEED, "--report", str(report)]
     with running_drf_backend("--drf-defaults") as stock:
         result = contract("--base-url", stock.base_url, *KEYS, *budget)
-    assert result.returncode == 1, result.stdout[-4000:] + result.stderr[-2000:]
+    assert result.returncode == 1, said(result)
     failed = {line.split()[1] for line in result.stdout.splitlines() if "FAILED" in line}
     # An address Django's EmailValidator takes and the pattern does not: accepted (a
     # rejection failure) and echoed in a 201 the schema refuses.
@@ -135,8 +135,8 @@ def test_the_comparison_names_only_what_the_spec_leaves_open(
     every_kind = ["--fail-on", "status,shape,values,headers,texts"]
     budget = ["--max-time", "10", "--seed", SEED, "--report", str(report)]
     result = contract("compare", "--base-url", drf.base_url, *KEYS, *every_kind, *budget)
-    assert result.returncode == 1, result.stdout[-4000:] + result.stderr[-2000:]
-    assert report.exists(), result.stdout[-4000:] + result.stderr[-2000:]
+    assert result.returncode == 1, said(result)
+    assert report.exists(), said(result)
     found = differences(report.read_text())
     # Never a status or a value, and every difference explained below FAMILIES.
     assert set(found) == set(FAMILIES), found.keys()

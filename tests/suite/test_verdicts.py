@@ -16,7 +16,7 @@ from contract_tests.model import FAILED, Keys
 from contract_tests.report import console, from_outcome
 from mock_server.embedded import EmbeddedMock
 from mock_server.settings import Settings
-from tests.support.commands import contract
+from tests.support.commands import contract, said
 
 pytestmark = pytest.mark.process
 
@@ -37,7 +37,7 @@ def last_line(stderr: str) -> str:
 
 def test_a_wrong_key_is_the_set_up_not_the_backend(mock: EmbeddedMock) -> None:
     result = contract("--base-url", mock.url, "--token", "not-a-key-of-this-mock", *FEW)
-    assert result.returncode == NOT_JUDGED, result.stdout[-2000:]
+    assert result.returncode == NOT_JUDGED, said(result)
     assert last_line(result.stderr) == (
         "contacts-contract: could not judge the backend: the staff key (--token) was refused "
         "(401) on every request: the key may be wrong, or the backend refuses staff keys"

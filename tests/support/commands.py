@@ -47,3 +47,8 @@ def write_lines(path: Path, *lines: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(line + "\n" for line in lines))
     return path
+
+
+def said(result: subprocess.CompletedProcess[str]) -> str:
+    """What a command printed, for an assertion's message: the end of each stream."""
+    return f"stdout:\n{result.stdout[-3000:]}\nstderr:\n{result.stderr[-3000:]}"
