@@ -170,6 +170,12 @@ def finish(outcome: Outcome, config: Config) -> int:
                 "what ran until then is reported",
                 file=sys.stderr,
             )
+        if outcome.lost is not None:
+            print(
+                f"{PROG}: the run ended after {outcome.duration:.0f} s: {outcome.lost}; "
+                "what ran until then is reported",
+                file=sys.stderr,
+            )
         try:
             write(report, config.junit_xml, config.report)
             if config.save_cases is not None:

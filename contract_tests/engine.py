@@ -48,6 +48,7 @@ from contract_tests.outcome import (
     DONE,
     FIXED,
     INTERRUPTED,
+    LOST,
     NO_TIME_LEFT,
     OUT_OF_TIME,
     STOPPED,
@@ -126,6 +127,7 @@ class Engine:
         self._waiting_phases = 0
         self._problem: str | None = None
         self.interrupted: str | None = None
+        self.lost: str | None = None
         """The signal that stopped the run, once one has."""
 
     # --- sending ---------------------------------------------------------------------------
@@ -179,7 +181,7 @@ class Engine:
                 minimal=False,
                 sent_with=probe.credential,
             )
-            self.findings.unanswered(failure, phase)
+            self.findings.unanswered(failure, phase, until_answered=True)
             return [failure]
         failures = self.findings.judge(call, phase)
         self.coverage.observe(call)
@@ -216,6 +218,9 @@ class Engine:
         except Stopped:
             end = INTERRUPTED if self.interrupted else STOPPED
             raise
+        except TargetLost:
+            end = LOST
+            raise
         finally:
             self._ended(record, end)
 
@@ -237,7 +242,7 @@ class Engine:
             end = INTERRUPTED if self.interrupted else STOPPED
             raise
         except TargetLost:
-            end = STOPPED
+            end = LOST
             self._stop.set()  # the other workers stop at their next request
             raise
         finally:
@@ -273,8 +278,9 @@ class Engine:
 
     def run(self) -> Outcome:
         """Run every phase; the outcome. Raises TargetUnreachable when the target does not
-        answer at all, TargetLost when it stops answering during the run. An interrupt
-        (KeyboardInterrupt) ends the run within GRACE seconds, and its outcome says so."""
+        answer at all. A target that stops answering during the run (TargetLost), or an
+        interrupt (KeyboardInterrupt, within GRACE seconds), ends the run: its outcome says
+        so, with what was found until then."""
         started = time.monotonic()
         if self.config.max_time is not None:
             self.deadline = started + self.config.max_time
@@ -292,7 +298,11 @@ class Engine:
         finally:
             self.client.close()
         if errors and self.interrupted is None:
-            raise errors[0]
+            if not isinstance(errors[0], TargetLost):
+                raise errors[0]
+            # What was judged before the target went is kept, and reported as such.
+            self.lost = _lost(errors[0], self.findings.withdraw())
+        self.findings.settle()
         return self.outcome(time.monotonic() - started)
 
     def _run_phases(self) -> None:
@@ -379,8 +389,18 @@ class Engine:
             unsent=tuple(self.unsent),
             diagnosis=self._problem,
             interrupted=self.interrupted,
+            lost=self.lost,
             coverage=self.coverage.summary(),
         )
+
+
+def _lost(error: TargetLost, unanswered: list[Failure]) -> str:
+    """Why the run ended: the error, and the first request the target did not answer (it
+    may be what brought the backend down)."""
+    if not unanswered:
+        return str(error)
+    first = unanswered[0]
+    return f"{error}; the first request it did not answer: {first.label} ({first.phase})"
 
 
 def build_request(probe: Probe, base_url: str, c: Contract) -> tuple[Request, Payload]:
@@ -451,9 +471,9 @@ def target(config: Config) -> Iterator[tuple[str, Keys]]:
 def run(config: Config, progress: Progress = quiet) -> Outcome:
     """Run the suite as configured: against --base-url, or against a fresh embedded mock.
 
-    Raises CaseError (before anything is sent) when a case file cannot be read,
-    TargetUnreachable when the target does not answer at all, TargetLost when it stops
-    answering during the run.
+    Raises CaseError (before anything is sent) when a case file cannot be read, and
+    TargetUnreachable when the target does not answer at all; a target that stops
+    answering during the run ends it, and its outcome says so (`Outcome.lost`).
     """
     loaded = tuple(cases_module.load(config.cases))
     if not config.cases_only:

@@ -107,6 +107,8 @@ class Findings:
         self._run_level: dict[str, RunLevel] = {
             c.name: c.run_level(self.scope) for c in CHECKS if c.run_level is not None
         }
+        self._unsettled: list[Failure] = []
+        """Requests that got no response since the target last answered (see `unanswered`)."""
         self._lock = threading.Lock()
 
     # --- feeding it ---------------------------------------------------------------------
@@ -132,6 +134,7 @@ class Findings:
         failures = [failure_from(call, c.name, text, phase, minimal=False) for c, text in failed]
         run_level: list[Failure] = []
         with self._lock:
+            self._settle()  # the target answers: what it did not answer before was its own
             self.phases[phase] += 1
             self.runs.update(c.name for c in applied + checked)
             self.failed.update(c.name for c, _ in failed + raised)
@@ -156,15 +159,40 @@ class Findings:
     def add(self, failure: Failure) -> None:
         """Keep a failure to show (already counted when its call was judged)."""
         with self._lock:
+            if failure.response is None and self._unsettled:
+                return  # kept as sent if it is settled, dropped if it is withdrawn
             self._keep(failure.check).add(failure)
 
-    def unanswered(self, failure: Failure, phase: str) -> None:
-        """A request that got no response at all: a failure of not_a_server_error."""
+    def unanswered(self, failure: Failure, phase: str, until_answered: bool = False) -> None:
+        """A request that got no response at all: a failure of not_a_server_error.
+
+        `until_answered`: counted only once the target is seen answering again, or at
+        `settle`. A target that never answers again was lost, and a request sent to a
+        lost target says nothing of the contract: `withdraw` drops those."""
         with self._lock:
             self.phases[phase] += 1
+            self._unsettled.append(failure)
+            if not until_answered:
+                self._settle()
+
+    def settle(self) -> None:
+        """Count every request still waiting for the target to answer again as failed."""
+        with self._lock:
+            self._settle()
+
+    def withdraw(self) -> list[Failure]:
+        """Drop the requests that got no response since the target last answered (it is
+        lost); they are returned, the first one first."""
+        with self._lock:
+            withdrawn, self._unsettled = self._unsettled, []
+        return withdrawn
+
+    def _settle(self) -> None:
+        for failure in self._unsettled:
             self.runs[failure.check] += 1
             self.failed[failure.check] += 1
             self._keep(failure.check).add(failure)
+        self._unsettled.clear()
 
     def _keep(self, name: str) -> Distinct:
         return self._kept.setdefault(name, Distinct())

@@ -2,7 +2,8 @@
 
 A run passes when no check failed (and, with --warnings-as-errors, no warning was
 raised); it could not judge the backend when its set-up diagnosis found the run itself
-misconfigured, or when it was interrupted before it ended (see `verdict`).
+misconfigured, or when it was interrupted or lost the target before it ended (see
+`verdict`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ OUT_OF_TIME = "stopped by the time budget"
 NO_TIME_LEFT = "not run: no time left"
 STOPPED = "stopped"
 INTERRUPTED = "interrupted"
+LOST = "the target stopped answering"
 WHOLE = (CASES, FIXED)
 """The phases that always run whole, whatever the budget."""
 
@@ -80,6 +82,9 @@ class Outcome:
     """Why the run could not judge the backend (its own set-up is wrong), if it could not."""
     interrupted: str | None = None
     """The signal that stopped the run before it ended (SIGINT, SIGTERM), if one did."""
+    lost: str | None = None
+    """Why the target stopped answering mid-run, if it did: the run ended there, and what
+    ran until then is reported."""
     coverage: CoverageSummary | None = None
     """The input space's cells and how many calls exercised each."""
 
@@ -101,7 +106,7 @@ class Outcome:
             return Verdict.NOT_JUDGED
         if self.failed or (self.config.warnings_as_errors and self.warned):
             return Verdict.BROKEN
-        if self.interrupted is not None:
+        if self.interrupted is not None or self.lost is not None:
             return Verdict.NOT_JUDGED
         return Verdict.HOLDS
 

@@ -189,14 +189,14 @@ def contract_outcome(request: pytest.FixtureRequest) -> Outcome:
     from contract_tests.cases import saved_text
     from contract_tests.client_warnings import ContractWarning
     from contract_tests.engine import run
-    from contract_tests.http import TargetLost, TargetUnreachable
+    from contract_tests.http import TargetUnreachable
     from contract_tests.report import from_outcome, write
 
     config = request.config
     settings = _settings(config)
     try:
         outcome = run(settings)
-    except (CaseError, TargetUnreachable, TargetLost) as error:
+    except (CaseError, TargetUnreachable) as error:
         status, line = exits.for_error(error) or (exits.INTERNAL_ERROR, str(error))
         pytest.exit(f"contacts-contract: {line}", returncode=status)
     if settings.save_cases is not None:
@@ -218,6 +218,8 @@ def contract_outcome(request: pytest.FixtureRequest) -> Outcome:
             f"contacts-contract: could not judge the backend: {outcome.diagnosis}",
             returncode=exits.NOT_JUDGED,
         )
+    if outcome.lost is not None:
+        pytest.exit(f"contacts-contract: {report.summary}", returncode=exits.status(outcome))
     record = _suite_property(request)
     for group in report.raised:
         message = f"{group.name}: {group.examples[0].message} ({group.counted('warning')})"

@@ -76,7 +76,7 @@ def console(report: Report, report_path: Path | None = None) -> str:
         lines += _first(group, f"W{number}", "warning", more_where)
     if report.coverage is not None:
         lines += ["", report.coverage.line()]
-    if (report.failures or report.interrupted) and report.replay:
+    if (report.failures or report.ended_early) and report.replay:
         lines += ["", f"Replay: {report.replay}"]
     lines += ["", report.summary]
     return "\n".join(lines)

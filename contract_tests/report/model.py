@@ -13,6 +13,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from http import HTTPStatus
 
 from contract_tests import __version__
 from contract_tests.comparison import ComparisonOutcome
@@ -125,7 +126,9 @@ class Report:
     not_judged: str = ""
     """Why the backend could not be judged (the run's set-up is wrong), if it could not."""
     warnings_heading: str = "Warnings (they do not fail the run unless --warnings-as-errors)"
-    interrupted: bool = False
+    ended_early: str = ""
+    """Why the run ended before its phases did (interrupted, or the target stopped
+    answering), if it did: what ran until then is reported."""
     coverage: CoverageSummary | None = None
     """The input space's cells, and how many calls exercised each."""
 
@@ -199,7 +202,9 @@ def _status_rows(
     rows = []
     for code in sorted(set(documented) | set(statuses)):
         seen = statuses.get(code, 0)
-        if code not in documented:
+        if code == HTTPStatus.METHOD_NOT_ALLOWED and c.operation.refused_methods:
+            note = "other methods"  # the path's description promises it; OpenAPI cannot
+        elif code not in documented:
             note = "NOT DOCUMENTED"
         elif code in required:
             note = "required" if seen else "required, NEVER SEEN"
@@ -251,7 +256,7 @@ def model(
     unsent: Sequence[str] = (),
     summary: str = "",
     not_judged: str = "",
-    interrupted: bool = False,
+    ended_early: str = "",
     coverage: CoverageSummary | None = None,
     fails: bool | None = None,
     warnings_heading: str = "",
@@ -278,7 +283,7 @@ def model(
         unsent=tuple(unsent),
         exports=secrets.exports() if failed or raised else "",
         not_judged=not_judged,
-        interrupted=interrupted,
+        ended_early=ended_early,
         coverage=coverage,
         **({"warnings_heading": warnings_heading} if warnings_heading else {}),
     )
@@ -320,8 +325,9 @@ def from_outcome(outcome: Outcome) -> Report:
         ("Requests", f"{outcome.requests} in {outcome.duration:.1f} s ({rate:.0f}/s)"),
         ("Time budget", budget),
     ]
-    if outcome.interrupted is not None:
-        facts.append(_interrupted_fact(outcome.interrupted, outcome.duration))
+    ended_early = _ended_early(outcome.interrupted, outcome.lost, outcome.duration)
+    if ended_early:
+        facts.append(ended_early)
     if c.cases:
         sent = outcome.phases[CASES].requests if CASES in outcome.phases else 0
         paths = ", ".join(str(path) for path in c.cases)
@@ -360,14 +366,24 @@ def from_outcome(outcome: Outcome) -> Report:
         unsent=outcome.unsent,
         summary=_outcome_summary(outcome),
         not_judged=outcome.diagnosis or "",
-        interrupted=outcome.interrupted is not None,
+        ended_early=ended_early[1] if ended_early else "",
         coverage=coverage,
         fails=not outcome.ok,
     )
 
 
-def _interrupted_fact(signal: str, duration: float) -> tuple[str, str]:
-    return ("Interrupted", f"by {signal} after {duration:.0f} s: what ran until then is reported")
+def _ended_early(
+    interrupted: str | None, lost: str | None, duration: float
+) -> tuple[str, str] | None:
+    """The fact that says why a run ended before its phases did, if it did."""
+    if interrupted is not None:
+        return (
+            "Interrupted",
+            f"by {interrupted} after {duration:.0f} s: what ran until then is reported",
+        )
+    if lost is not None:
+        return ("Target lost", f"after {duration:.0f} s, {lost}: what ran until then is reported")
+    return None
 
 
 def _not_judged(result: Result) -> Result:
@@ -381,6 +397,8 @@ def _outcome_summary(outcome: Outcome) -> str:
     said = _summary(outcome.results, outcome.warnings, outcome.config.warnings_as_errors, verdict)
     if outcome.interrupted is not None:
         return f"interrupted after {outcome.duration:.0f} s, so far {said}"
+    if outcome.lost is not None:
+        return f"the target stopped answering after {outcome.duration:.0f} s, so far {said}"
     if outcome.under_coverage and outcome.coverage is not None:
         wanted = outcome.config.fail_under_coverage
         return (
@@ -433,8 +451,9 @@ def from_comparison(outcome: ComparisonOutcome) -> Report:
         summary = f"{outcome.differing} of {outcome.pairs} requests answered differently"
     kinds = ", ".join(f"{r.name} {r.calls}" for r in outcome.results if r.calls) or "none"
     summary += f" (differences by kind: {kinds})"
-    if outcome.interrupted is not None:
-        facts.append(_interrupted_fact(outcome.interrupted, outcome.duration))
+    ended_early = _ended_early(outcome.interrupted, None, outcome.duration)
+    if ended_early:
+        facts.append(ended_early)
         summary = f"interrupted after {outcome.duration:.0f} s, so far {summary}"
     failing = [r for r in outcome.results if r.name in c.fail_on]
     others = [r for r in outcome.results if r.name not in c.fail_on]
@@ -459,7 +478,7 @@ def from_comparison(outcome: ComparisonOutcome) -> Report:
         unsent=outcome.unsent,
         summary=summary,
         not_judged=outcome.diagnosis or "",
-        interrupted=outcome.interrupted is not None,
+        ended_early=ended_early[1] if ended_early else "",
         fails=not outcome.ok,
         warnings_heading="Other differences (they do not fail the run unless --fail-on names them)",
     )

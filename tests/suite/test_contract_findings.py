@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from typing import Any
 
 from contract_tests.checks import Call
 from contract_tests.contract import JSON, contract
 from contract_tests.findings import MAX_DISTINCT, Findings
 from contract_tests.http import Request, Response
-from contract_tests.model import FAILED, PASSED, WARNED, Payload, credential
+from contract_tests.model import FAILED, PASSED, WARNED, Failure, Payload, credential
 from contract_tests.oracle import judge
 from contract_tests.report import Secrets, from_findings, html, junit, markdown
 
@@ -118,3 +119,44 @@ def test_distinct_failures_are_kept_up_to_a_bound_and_counted() -> None:
         f"{MAX_DISTINCT + 20} calls failed; "
         f"the first {MAX_DISTINCT} distinct failures shown (more were found)"
     )
+
+
+def unanswered(reason: str) -> Failure:
+    request = Request("POST", URL + "/api/contacts/", (), b"{}")
+    message = f"no response: {reason}"
+    return Failure(
+        "not_a_server_error", message, request, None, "an empty object", "staff", "p", False
+    )
+
+
+def test_a_request_unanswered_fails_once_the_target_answers_again() -> None:
+    findings = Findings(contract())
+    findings.unanswered(unanswered("connection reset"), "p", until_answered=True)
+    assert findings.failed["not_a_server_error"] == 0  # the target may be gone
+    findings.record(exchange({"subject": "Hi"}, 201, created("Hi")), "p")
+    result = next(r for r in findings.results() if r.name == "not_a_server_error")
+    assert result.state == FAILED
+    assert [f.message for f in result.failures] == ["no response: connection reset"]
+
+
+def test_requests_sent_to_a_lost_target_are_withdrawn_not_failed() -> None:
+    findings = Findings(contract())
+    findings.record(exchange({"subject": "Hi"}, 201, created("Hi")), "p")
+    first, second = unanswered("connection reset"), unanswered("connection refused")
+    findings.unanswered(first, "p", until_answered=True)
+    findings.unanswered(second, "p", until_answered=True)
+    assert findings.withdraw() == [first, second]
+    findings.settle()
+    result = next(r for r in findings.results() if r.name == "not_a_server_error")
+    assert result.state == PASSED
+    assert findings.phases["p"] == 3  # sent all the same
+
+
+def test_a_405_to_another_method_is_no_undocumented_status() -> None:
+    findings = Findings(contract())
+    call = exchange({}, 405, {"detail": 'Method "GET" not allowed.'}, {"allow": "POST"})
+    findings.record(replace(call, request=replace(call.request, method="GET", body=b"")), "p")
+    report = from_findings(findings, target=URL, secrets=Secrets({}))
+    row = next(s for s in report.statuses if s.code == 405)
+    assert (row.seen, row.note) == (1, "other methods")
+    assert all(r.state != FAILED for r in findings.results())

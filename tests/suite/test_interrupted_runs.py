@@ -1,7 +1,8 @@
 """An interrupted run still reports: on SIGINT (Ctrl-C) or SIGTERM (a CI job's timeout)
 the suite stops within a couple of seconds, even with a request in flight, and writes
 what it found: the console summary marked as interrupted, the JUnit and report files,
-the cases, and the seed to replay it; the same under the pytest plugin."""
+the cases, and the seed to replay it; the same under the pytest plugin. So does a run
+whose backend stops answering mid-run."""
 
 from __future__ import annotations
 
@@ -233,3 +234,46 @@ def test_ctrl_c_in_a_terminal_stops_the_run_and_its_drawers(
     while still_running(drawers) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert still_running(drawers) == []
+
+
+@pytest.mark.parametrize(
+    ("fault", "status", "verdict"),
+    [
+        ("email-lowercased", 1, "so far the contract is broken"),
+        ("", 3, "so far the contract holds"),
+    ],
+)
+def test_a_backend_that_stops_answering_mid_run_leaves_the_reports(
+    tmp_path: Path, fault: str, status: int, verdict: str
+) -> None:
+    junit, report, saved = tmp_path / "junit.xml", tmp_path / "report.md", tmp_path / "cases"
+    faults = ("--fault", fault) if fault else ()
+    with running_mock("--latency", LATENCY_MS, *faults) as mock:
+        command = [
+            sys.executable, "-m", "contract_tests", "--base-url", mock.base_url,
+            "--token", "staff-token", "--seed", SEED, "--junit-xml", str(junit),
+            "--report", str(report), "--save-cases", str(saved),
+        ]  # fmt: skip
+        with running(command) as run:
+            wait_for_line(run, "fixed examples:")
+            mock.process.kill()  # the backend crashes mid-run
+            out, err = run.communicate(timeout=60)
+    assert run.returncode == status, f"stdout:\n{out[-3000:]}\nstderr:\n{err[-3000:]}"
+    assert "Traceback" not in err
+    assert "stopped answering" in err
+    summary = out.strip().splitlines()
+    assert any(line.startswith("the target stopped answering after ") for line in summary)
+    assert any(verdict in line for line in summary)
+    assert "Target lost: after" in out
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite is not None
+    assert suite.get("errors") == "1"
+    cut_short = next(case for case in suite.iter("testcase") if case.get("name") == "run")
+    error = cut_short.find("error")
+    assert error is not None
+    assert "stopped answering" in error.get("message", "")
+    echo = next(case for case in suite.iter("testcase") if case.get("name") == "echo")
+    assert (echo.find("failure") is not None) == bool(fault)
+    assert "the target stopped answering after" in report.read_text()
+    if fault:
+        assert (saved / "echo.jsonl").read_text().strip()
