@@ -278,7 +278,11 @@ def exercised(call: Call) -> set[Cell]:
     """The cells one call exercised."""
     if call.other_method:
         return {Cell("method", _refused(call.request.method))}
-    if call.verdict.valid is None or call.outside_contract:
+    if call.outside_contract:
+        # The heading path was sent and judged, by the warning about it: a backend that
+        # redirects it has not left the gate short of input.
+        return {Cell("path", "the document's heading path")}
+    if call.verdict.valid is None:
         return set()
     hits = {Cell("credential", name) for name in _credential_hits(call)}
     hits |= {Cell("limit", name) for name in _limit_hits(call)}

@@ -19,6 +19,7 @@ from contract_tests.engine import Engine
 from contract_tests.model import Keys
 from contract_tests.outcome import FIXED
 from mock_server.embedded import EmbeddedMock
+from mock_server.settings import Settings
 from tests.support.commands import contract as contract_command
 from tests.support.commands import said
 
@@ -97,3 +98,19 @@ def test_fail_under_coverage_fails_a_run_that_sends_too_little(
     last = result.stdout.strip().splitlines()[-1]
     assert last.startswith("the gate fails: input coverage ")
     assert "is under --fail-under-coverage 50" in last
+
+
+def test_a_heading_path_warned_of_is_still_covered_and_passes_the_coverage_gate(
+    tmp_path: Path,
+) -> None:
+    # The contract does not require the heading path to be served: a backend that
+    # redirects it gets a warning, never a failing gate through its coverage.
+    with EmbeddedMock(Settings(fault="heading-path-redirect")) as redirecting:
+        result = contract_command(
+            "--base-url", redirecting.url, "--token", "staff-token", "--max-time", "1",
+            "--fail-under-coverage", "100",
+        )  # fmt: skip
+    assert result.returncode == 0, said(result)
+    total = len(table(contract(), Keys("staff-token")))
+    assert f"input coverage {total}/{total} cells (100%)" in result.stdout
+    assert "heading_path_served" in result.stdout
