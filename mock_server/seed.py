@@ -14,6 +14,10 @@ from contacts_core.clock import utc_now
 from contacts_core.spec import operation
 from mock_server.store import Contact
 
+# The largest value of each integer format the OpenAPI specification defines: the JSON
+# Schema validator leaves formats it does not know, as these, unchecked.
+_INTEGER_MAXIMA = {"int32": 2**31 - 1, "int64": 2**63 - 1}
+
 
 class SeedError(ValueError):
     """The seed file cannot be used; the message names every problem, in one line."""
@@ -68,6 +72,7 @@ def _complete(data: list[Any]) -> tuple[list[Contact], list[str]]:
             f"item {index}: {'/'.join(str(p) for p in e.instance_path) or 'the contact'}: {e.message}"
             for e in validator.iter_errors(contact)
         ]
+        found += _out_of_format(index, contact, schema["properties"])
         unknown = sorted(set(item) - set(schema["properties"]))
         if unknown:
             found.append(f"item {index}: unknown field(s) {', '.join(unknown)}")
@@ -79,3 +84,15 @@ def _complete(data: list[Any]) -> tuple[list[Contact], list[str]]:
         seen.add(contact[id_field])
         contacts.append(contact)
     return contacts, problems
+
+
+def _out_of_format(index: int, contact: Contact, properties: dict[str, Any]) -> list[str]:
+    found = []
+    for name, value in contact.items():
+        largest = _INTEGER_MAXIMA.get(properties.get(name, {}).get("format"))
+        if largest is not None and type(value) is int and not -largest - 1 <= value <= largest:
+            found.append(
+                f"item {index}: {name}: {value} is out of the range of the spec's "
+                f"format {properties[name]['format']}"
+            )
+    return found

@@ -53,3 +53,14 @@ def test_a_refused_seed_file_names_every_problem_with_its_index(tmp_path: Path) 
     assert 'item 1: the contact: "subject" is a required property' in message
     assert "item 2: not a JSON object" in message
     assert "item 3: unknown field(s) nick" in message
+
+
+def test_an_id_beyond_the_specs_int64_format_is_refused(tmp_path: Path) -> None:
+    # JSON has no integer limit and the validator does not know OpenAPI's formats.
+    (id_field,) = OP.id_fields
+    data = [{"subject": "last", id_field: 2**63 - 1}, {"subject": "over", id_field: 2**63}]
+    with pytest.raises(SeedError) as refused:
+        read_seed_file(_seed(tmp_path, data))
+    message = str(refused.value)
+    assert f"item 1: {id_field}: {2**63} is out of the range of the spec's format int64" in message
+    assert "item 0" not in message
