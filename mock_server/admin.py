@@ -102,17 +102,29 @@ def routes(store: ContactStore, cases: CaseTaker) -> Router:
 
     return Router(
         routes=[
-            Route("/contacts", _answers_503(list_contacts), methods=["GET"]),
-            Route("/contacts", _answers_503(reset_contacts), methods=["DELETE"]),
-            Route("/contacts/{contact_id:int}/view", _answers_503(view_contact), methods=["POST"]),
-            Route("/requests", _answers_503(requests), methods=["GET"]),
-            Route("/requests", _answers_503(clear_requests), methods=["DELETE"]),
-            Route("/health", _answers_503(health), methods=["GET"]),
-            Route("/openapi.yaml", admin_spec, methods=["GET"]),
-            Route(LIVE, live, methods=["GET"]),
-            Route(READY, ready, methods=["GET"]),
+            _route(
+                "/contacts", GET=_answers_503(list_contacts), DELETE=_answers_503(reset_contacts)
+            ),
+            _route("/contacts/{contact_id:int}/view", POST=_answers_503(view_contact)),
+            _route("/requests", GET=_answers_503(requests), DELETE=_answers_503(clear_requests)),
+            _route("/health", GET=_answers_503(health)),
+            _route("/openapi.yaml", GET=admin_spec),
+            _route(LIVE, GET=live),
+            _route(READY, GET=ready),
         ]
     )
+
+
+def _route(path: str, **by_method: Endpoint) -> Route:
+    """One route for every method of a path: Starlette answers a method no route of a
+    path takes with the Allow of the first route it met, so two routes of one path
+    would name only the first one's methods."""
+
+    async def endpoint(request: Request) -> Response:
+        method = "GET" if request.method == "HEAD" else request.method
+        return await by_method[method](request)
+
+    return Route(path, endpoint, methods=list(by_method))
 
 
 class AdminDispatch:

@@ -147,3 +147,16 @@ async def test_every_admin_answer_is_json_even_for_unknown_routes(
     assert response.status_code == status
     assert response.headers["content-type"].startswith("application/json")
     assert "detail" in response.json()
+
+
+async def test_a_405_allows_every_method_the_admin_spec_declares_for_its_path(
+    client: httpx.AsyncClient,
+) -> None:
+    admin_spec = yaml.safe_load((await client.get("/__mock__/openapi.yaml")).text)
+    for path, item in admin_spec["paths"].items():
+        declared = {method.upper() for method in item if method != "parameters"}
+        concrete = path.replace("{id}", "1")
+        response = await client.request("PATCH", f"/__mock__{concrete}")
+        assert response.status_code == 405, path
+        allowed = {m.strip() for m in response.headers["allow"].split(",")} - {"HEAD"}
+        assert allowed == declared, path
