@@ -179,17 +179,22 @@ def number(
         except ValueError:
             raise ValueError(f"{text!r} is not a number") from None
         if value < low or (above and value == low) or value > high or math.isnan(value):
-            lowest = f"more than {low:g}" if above else f"at least {low:g}"
+            lowest = f"more than {_shown(low)}" if above else f"at least {_shown(low)}"
             if high == math.inf:
                 bounds = lowest
             elif above:
-                bounds = f"{lowest} and at most {high:g}"
+                bounds = f"{lowest} and at most {_shown(high)}"
             else:
-                bounds = f"between {low:g} and {high:g}"
+                bounds = f"between {_shown(low)} and {_shown(high)}"
             raise ValueError(f"{text} must be {bounds}{unit}")
         return value
 
     return parse
+
+
+def _shown(bound: float) -> str:
+    """A bound as a user would write it: 104857600, not 1.04858e+08."""
+    return str(int(bound)) if float(bound).is_integer() else f"{bound:g}"
 
 
 port = number(int, 0, 65535)

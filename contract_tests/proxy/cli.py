@@ -23,8 +23,7 @@ HEAD_TIMEOUT_S = 10.0
 OPTIONS = (
     Option("upstream", url, "the backend to forward to, e.g. https://staging.example.com", "URL"),
     Option("host", help="address to listen on", default="127.0.0.1"),
-    Option("port", port, f"port; 0 picks a free one (default {DEFAULT_PORT})",
-           default=str(DEFAULT_PORT)),
+    Option("port", port, "port; 0 picks a free one", default=str(DEFAULT_PORT)),
     Option("token", key_role, "a key of the upstream and its role (staff, admin or user), so "
            "that the checks that need a role apply; other keys are judged only by the rules "
            "that need none", "KEY=ROLE", separator=",", setting="tokens"),
@@ -33,12 +32,12 @@ OPTIONS = (
     Option("record", Path, "append every exchange of the operation to FILE, one JSON line each, "
            "keys masked", "FILE"),
     Option("record-max-bytes", number(int, 1, MAX_FILE_BYTES), "stop recording before FILE "
-           f"passes N bytes (default and most: {MAX_FILE_BYTES}, what the suite reads back of "
-           "a case file)", "N", str(MAX_FILE_BYTES)),
+           "passes N bytes (the default is also the most: what the suite reads back of a case "
+           "file)", "N", str(MAX_FILE_BYTES)),
     Option("upstream-timeout", number(float, 0, 3600, above=True), "an upstream slower than S "
-           "seconds gets the client a 504 (default 10)", "S", "10"),
+           "seconds gets the client a 504", "S", "10"),
     Option("clock-skew", number(float, 0, 86400),
-           "seconds a timestamp may differ from this clock (default 300)", "S", "300"),
+           "seconds a timestamp may differ from this clock", "S", "300"),
     Option("cors-origin", help="an allowed browser origin; default any", metavar="ORIGIN",
            default="*", separator=",", setting="cors_origins"),
     Option("insecure", help="do not verify the upstream's TLS certificate", flag=True),

@@ -162,3 +162,10 @@ def test_value_parsers() -> None:
     for bad in ("k", "=staff", "a b=staff", "k=a=admin"):
         with pytest.raises(ValueError, match="expected KEY=ROLE"):
             key_role(bad)
+
+
+def test_a_bound_is_shown_as_written() -> None:
+    with pytest.raises(ValueError, match=r"^0 must be between 1 and 104857600$"):
+        number(int, 1, 100 * 1024 * 1024)("0")
+    with pytest.raises(ValueError, match=r"^9 must be between 0.5 and 2.5$"):
+        number(float, 0.5, 2.5)("9")

@@ -184,3 +184,7 @@ def test_help_names_every_option() -> None:
     assert result.returncode == 0
     for option in ("--upstream", "--token", "--strict", "--record", "--upstream-timeout"):
         assert option in result.stdout
+    # The parser adds "(default: ...)" to each option that has one; a help text says none.
+    text = " ".join(result.stdout.split())
+    assert "(default " not in text
+    assert text.count("(default: 10)") == 1
