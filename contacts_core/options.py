@@ -220,16 +220,18 @@ def yes_no(text: str) -> bool:
 
 
 def key(text: str) -> str:
-    """An API key as sent in `Authorization: Token <key>`: one word."""
-    if not text or any(c.isspace() for c in text):
-        raise ValueError("a key must be non-empty and without spaces")
+    """An API key as sent in `Authorization: Token <key>`: one word of visible ASCII, what
+    every HTTP client can put in a header as given and every server reads back the same."""
+    if not text or not all("!" <= c <= "~" for c in text):
+        # The text is not shown: it is a key.
+        raise ValueError("a key must be non-empty, of visible ASCII characters, without spaces")
     return text
 
 
 def key_role(text: str) -> tuple[str, str]:
-    """KEY=ROLE, a key and one of the roles the mock knows."""
+    """KEY=ROLE, a key (as `key` demands) and one of the roles the mock knows."""
     name, sep, role = text.partition("=")
-    if not sep or not name or any(c.isspace() for c in name) or role not in KNOWN_ROLES:
+    if not sep or role not in KNOWN_ROLES:
         # The text is not shown: it holds a key.
         raise ValueError(f"expected KEY=ROLE with ROLE one of {', '.join(KNOWN_ROLES)}")
-    return name, role
+    return key(name), role

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from contacts_core.options import Option, Parser, key_role, number, port
+from contacts_core.options import Option, Parser, key, key_role, number, port
 from contacts_core.serve import is_loopback
 from mock_server import __version__, faults
 from mock_server.app import ADMIN_PREFIX, MockApp
@@ -76,8 +76,8 @@ OPTIONS = (
            setting="store_timeout_s", env="STORE_TIMEOUT"),
     Option("workers", _COUNT,
            "worker processes; more than 1 needs a shared store (--store redis://...)", "N", "1"),
-    Option("control-token", help="every /__mock__/ request then needs Authorization: Token KEY",
-           metavar="KEY"),
+    Option("control-token", key, "every /__mock__/ request then needs Authorization: Token KEY",
+           "KEY"),
     Option("log-format", help="log lines as text, for people, or as JSON, one object a line, "
            "for log collectors", default="text", choices=("text", "json")),
     Option("log-level", help="the least severe level logged; info includes one access line "

@@ -114,6 +114,9 @@ def test_option_beats_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     [
         (["--token", "nokey"], "--token: expected KEY=ROLE"),
         (["--token", "k=root"], "--token: expected KEY=ROLE"),
+        (["--token", "токен=staff"], "--token: a key must be non-empty, of visible ASCII"),
+        (["--control-token", ""], "--control-token: a key must be non-empty"),
+        (["--control-token", "a b"], "--control-token: a key must be non-empty"),
         (["--port", "70000"], "--port: 70000 must be between 0 and 65535"),
         (["--port", "http"], "--port: 'http' is not a number"),
         (["--max-contacts", "0"], "must be at least 1"),
