@@ -39,6 +39,8 @@ class Option:
     separator: str | None = None
     """Repeatable: given several times, its variable holds the values separated by this."""
     choices: tuple[str, ...] | None = None
+    collect: Callable[[Iterable[Any]], Any] = tuple
+    """Repeatable: what its values make together (a table of keys, say); a tuple by default."""
     setting: str | None = None
     """The settings field it sets, when not the name's."""
     env: str | None = None
@@ -61,10 +63,10 @@ class Option:
         return yes_no(text) if self.flag else self.parse(text)
 
     def values(self, texts: list[str]) -> Any:
-        """A repeatable option's tuple of values (none: empty); another's value (none: None,
-        or False for a flag)."""
+        """A repeatable option's values, collected (none: empty); another's value (none:
+        None, or False for a flag)."""
         if self.separator is not None:
-            return tuple(self.value(text) for text in texts)
+            return self.collect(self.value(text) for text in texts)
         if not texts:
             return False if self.flag else None
         return self.value(texts[-1])
@@ -235,3 +237,13 @@ def key_role(text: str) -> tuple[str, str]:
         # The text is not shown: it holds a key.
         raise ValueError(f"expected KEY=ROLE with ROLE one of {', '.join(KNOWN_ROLES)}")
     return key(name), role
+
+
+def key_table(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Key -> role, from (key, role) pairs; the same key with two roles is refused, rather
+    than the last one winning unseen. The same key twice with one role is kept once."""
+    table: dict[str, str] = {}
+    for name, role in pairs:
+        if table.setdefault(name, role) != role:
+            raise ValueError(f"the same key is given for {table[name]} and for {role}")
+    return table

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from contacts_core.options import ConfigError, Option, key, number, resolve, url
+from contacts_core.options import ConfigError, Option, key, key_table, number, resolve, url
 
 __all__ = ["ENV_PREFIX", "OPTIONS", "Config", "ConfigError", "build"]
 
@@ -38,6 +38,15 @@ class Config:
     cases_only: bool = False
     save_cases: Path | None = None
 
+    def __post_init__(self) -> None:
+        # Each key stands for one role: a key given twice would make the suite expect two
+        # answers to the same request, and blame the backend for one of them.
+        given = [(getattr(self, name.replace("-", "_")), f"--{name}") for name in _KEYS]
+        try:
+            key_table((value, name) for value, name in given if value is not None)
+        except ValueError as error:
+            raise ConfigError(str(error)) from None
+
     @property
     def embedded(self) -> bool:
         """No --base-url: the suite tests the embedded mock."""
@@ -45,6 +54,7 @@ class Config:
 
 
 _DAY = 86400
+_KEYS = ("token", "admin-token", "non-staff-token")
 
 
 OPTIONS = (

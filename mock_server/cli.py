@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from contacts_core.options import Option, Parser, key, key_role, number, port
+from contacts_core.options import Option, Parser, key, key_role, key_table, number, port
 from contacts_core.serve import is_loopback
 from mock_server import __version__, faults
 from mock_server.app import ADMIN_PREFIX, MockApp
@@ -52,7 +52,7 @@ OPTIONS = (
     Option("port", port, "port; 0 picks a free one", default="8000"),
     Option("token", key_role, "an accepted token and its role (staff, admin or user); "
            "replaces the built-in tokens", "KEY=ROLE", _BUILT_IN_TOKENS, separator=",",
-           setting="tokens"),
+           collect=key_table, setting="tokens"),
     Option("cors-origin", help="an allowed browser origin; * is any", metavar="ORIGIN",
            default="*", separator=",", setting="cors_origins"),
     Option("latency", _MS, "delay added to every API response", "MS", "0",
@@ -113,7 +113,7 @@ def parse_settings(argv: Sequence[str] | None = None) -> tuple[Settings, str]:
         parser.exit(0)
     given = parser.values(args)
     log_level = given.pop("log_level")
-    settings = Settings(**given | {"tokens": dict(given["tokens"])})
+    settings = Settings(**given)
     problem = workers_problem(settings)
     if problem:
         parser.error(problem)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from contacts_core.cases import MAX_FILE_BYTES
 from contacts_core.logs import LogFormat, log_config
-from contacts_core.options import Option, Parser, key, key_role, number, port, url
+from contacts_core.options import Option, Parser, key, key_role, key_table, number, port, url
 from contacts_core.serve import is_loopback
 from contract_tests import __version__
 from contract_tests.proxy.app import PREFIX, VIOLATIONS_HEADER, create_proxy
@@ -26,7 +26,7 @@ OPTIONS = (
     Option("port", port, "port; 0 picks a free one", default=str(DEFAULT_PORT)),
     Option("token", key_role, "a key of the upstream and its role (staff, admin or user), so "
            "that the checks that need a role apply; other keys are judged only by the rules "
-           "that need none", "KEY=ROLE", separator=",", setting="tokens"),
+           "that need none", "KEY=ROLE", separator=",", collect=key_table, setting="tokens"),
     Option("strict", help="answer 502 with the violations instead of an answer that broke the "
            "contract", flag=True),
     Option("record", Path, "append every exchange of the operation to FILE, one JSON line each, "
@@ -67,7 +67,7 @@ def parse_settings(argv: Sequence[str] | None = None) -> tuple[ProxySettings, Lo
     if values["upstream"] is None:
         parser.error(f"--upstream (or {ENV_PREFIX}UPSTREAM) is required")
     log_format, log_level = values.pop("log_format"), values.pop("log_level")
-    settings = ProxySettings(**values | {"tokens": dict(values["tokens"])})
+    settings = ProxySettings(**values)
     return settings, log_format, log_level
 
 

@@ -15,6 +15,7 @@ from contacts_core.options import (
     Parser,
     key,
     key_role,
+    key_table,
     number,
     port,
     resolve,
@@ -26,7 +27,15 @@ PREFIX = "APP_"
 TABLE = (
     Option("port", port, "port", "PORT", default="8000"),
     Option("rate", number(float, 0, above=True), "requests per second", "R"),
-    Option("token", key_role, "a key and its role", "KEY=ROLE", separator=",", setting="tokens"),
+    Option(
+        "token",
+        key_role,
+        "a key and its role",
+        "KEY=ROLE",
+        separator=",",
+        collect=key_table,
+        setting="tokens",
+    ),
     Option("cases", Path, "case files", "PATH", separator=os.pathsep),
     Option("strict", flag=True, help="refuse what breaks the contract"),
     Option("log-format", default="text", choices=("text", "json")),
@@ -44,7 +53,7 @@ def test_nothing_given_gives_the_defaults_and_empty_values() -> None:
     assert parsed([]) == {
         "port": 8000,
         "rate": None,
-        "tokens": (),
+        "tokens": {},
         "cases": (),
         "strict": False,
         "log_format": "text",
@@ -65,14 +74,14 @@ def test_an_option_beats_its_variable_which_beats_the_default() -> None:
 
 def test_repeatable_options_and_their_separators() -> None:
     given = parsed(["--token", "a=staff", "--token", "b=user", "--cases", "x.jsonl"])
-    assert given["tokens"] == (("a", "staff"), ("b", "user"))
+    assert given["tokens"] == {"a": "staff", "b": "user"}
     assert given["cases"] == (Path("x.jsonl"),)
     environ = {"APP_TOKENS": " a=admin, ,b=user ", "APP_CASES": os.pathsep.join(["one", "two"])}
     from_environment = parsed([], environ)
-    assert from_environment["tokens"] == (("a", "admin"), ("b", "user"))
+    assert from_environment["tokens"] == {"a": "admin", "b": "user"}
     assert from_environment["cases"] == (Path("one"), Path("two"))
     # Given on the command line, the list replaces the variable's, not adds to it.
-    assert parsed(["--token", "c=staff"], environ)["tokens"] == (("c", "staff"),)
+    assert parsed(["--token", "c=staff"], environ)["tokens"] == {"c": "staff"}
 
 
 @pytest.mark.parametrize(
@@ -100,6 +109,12 @@ def test_flags_take_yes_no_values_from_their_variable(text: str, expected: bool)
             "--token: expected KEY=ROLE with ROLE one of staff, admin, user",
         ),
         ([], {"APP_TOKENS": "a=staff,k"}, "APP_TOKENS: expected KEY=ROLE with ROLE one of"),
+        (
+            ["--token", "k=staff", "--token", "k=user"],
+            {},
+            "--token: the same key is given for staff and for user",
+        ),
+        ([], {"APP_TOKENS": "k=admin,k=user"}, "APP_TOKENS: the same key is given for admin"),
         ([], {"APP_STRICT": "maybe"}, "APP_STRICT: 'maybe' is not a yes/no value"),
         (["--log-format", "xml"], {}, "--log-format: 'xml' is not one of text, json"),
         ([], {"APP_LOG_FORMAT": "xml"}, "APP_LOG_FORMAT: 'xml' is not one of text, json"),
@@ -177,3 +192,9 @@ def test_a_key_is_one_word_of_visible_ascii(text: str) -> None:
     with pytest.raises(ValueError, match=message):
         key_role(f"{text}=staff")
     assert key("!K3y~=.-_") == "!K3y~=.-_"
+
+
+def test_a_key_table_refuses_one_key_with_two_roles_and_keeps_one_given_twice() -> None:
+    assert key_table([("a", "staff"), ("b", "user"), ("a", "staff")]) == {"a": "staff", "b": "user"}
+    with pytest.raises(ValueError, match=r"^the same key is given for staff and for user$"):
+        key_table([("a", "staff"), ("b", "admin"), ("a", "user")])

@@ -114,6 +114,7 @@ def test_option_beats_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     [
         (["--token", "nokey"], "--token: expected KEY=ROLE"),
         (["--token", "k=root"], "--token: expected KEY=ROLE"),
+        (["--token", "k1=staff", "--token", "k1=user"], "--token: the same key is given for"),
         (["--token", "токен=staff"], "--token: a key must be non-empty, of visible ASCII"),
         (["--control-token", ""], "--control-token: a key must be non-empty"),
         (["--control-token", "a b"], "--control-token: a key must be non-empty"),

@@ -16,6 +16,7 @@ import pytest
 from contacts_core import cases
 from contacts_core.tokens import PLACES
 from contract_tests.model import Keys
+from contract_tests.proxy.cli import parse_settings
 from tests.support.processes import running_mock, running_proxy
 from tests.support.proxying import CONTRACT, fixed_probes, send, violation_names
 
@@ -169,6 +170,17 @@ def test_usage_errors_are_one_line(args: tuple[str, ...], message: str) -> None:
     result = proxy_cli(*args)
     assert result.returncode == 2
     assert result.stderr == f"contacts-contract proxy: error: {message}\n"
+
+
+def test_one_key_for_two_roles_is_refused_before_the_proxy_starts(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        parse_settings(["--upstream", "http://1", "--token", "k=staff", "--token", "k=user"])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == (
+        "contacts-contract proxy: error: --token: the same key is given for staff and for user\n"
+    )
 
 
 def test_a_wrong_environment_variable_is_a_one_line_usage_error() -> None:

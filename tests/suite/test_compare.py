@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from contract_tests import phases
+from contract_tests.compare_cli import parse_config
 from contract_tests.comparison import CompareConfig, Comparison
 from contract_tests.config import Config
 from contract_tests.differences import HEADERS, SHAPE, STATUS, VALUES
@@ -147,6 +148,18 @@ def test_usage_errors_are_one_line() -> None:
         assert result.returncode == 2, result.stderr
         assert says in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_one_key_for_two_roles_is_refused_before_anything_is_sent(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        parse_config(["--base-url", "http://127.0.0.1:9", "--token", "k", "--admin-token", "k"])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == (
+        "contacts-contract compare: error: the same key is given for --token and for "
+        "--admin-token\n"
+    )
 
 
 @pytest.mark.slow
