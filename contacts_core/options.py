@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from contacts_core.tokens import KNOWN_ROLES
 
@@ -203,13 +203,46 @@ port = number(int, 0, 65535)
 
 
 def url(text: str) -> str:
-    """An http:// or https:// base URL, without a trailing slash."""
-    parts = urlsplit(text)
+    """An http:// or https:// base URL, without a trailing slash: refused here, not when the
+    first request cannot be sent (or is sent with credentials the run did not choose)."""
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # an IPv6 address's [ not closed
+        raise ValueError(f"{text!r} is not an http:// or https:// URL") from None
+    if "@" in parts.netloc:
+        # The text is not shown: it holds a password. Clients send a URL's user name and
+        # password as Authorization: Basic, in place of the key the run chose.
+        raise ValueError(
+            "a URL with a user name or password is refused: clients would send them as "
+            "Authorization: Basic, in place of the keys"
+        )
+    if _spaced(text):
+        raise ValueError(f"{text!r} has a space or a control character in it")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"{text!r} is not an http:// or https:// URL")
+    if parts.hostname.startswith((".", "*")) or ".." in parts.hostname:
+        raise ValueError(f"{text!r}: {parts.hostname!r} is not a host name")
+    if _port(parts) is None:
+        raise ValueError(f"{text!r}: a port is a number from 1 to 65535")
     if parts.query or parts.fragment:
         raise ValueError(f"{text!r} must not have a query or a fragment")
     return text.rstrip("/")
+
+
+def _spaced(text: str) -> bool:
+    return any(c.isspace() or not c.isprintable() for c in text)
+
+
+def _port(parts: SplitResult) -> int | None:
+    """A URL's port (0: none given), or None when it is no port to connect to (not a
+    number, 0, over 65535, or `host:` with nothing after)."""
+    try:
+        value = parts.port
+    except ValueError:
+        return None
+    if ":" not in parts.netloc.rpartition("]")[2]:
+        return 0
+    return value or None
 
 
 def yes_no(text: str) -> bool:

@@ -10,6 +10,7 @@ from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -137,6 +138,14 @@ class Operation:
         """The path as the document's heading writes it (`/api/contacts`, no trailing
         slash): clients that follow the document send their requests there."""
         return self.path.rstrip("/") or "/"
+
+    def root_of(self, base_url: str) -> str | None:
+        """The server's root when a base URL already ends in the operation's path (its
+        requests would go to the path twice), else None."""
+        base = base_url.rstrip("/")
+        if not urlsplit(base).path.endswith(self.heading_path):
+            return None
+        return base[: len(base) - len(self.heading_path)]
 
     @cached_property
     def paths(self) -> frozenset[str]:

@@ -12,7 +12,6 @@ as usual: that breaks the contract.
 from __future__ import annotations
 
 from collections import Counter
-from urllib.parse import urlsplit
 
 from contract_tests.contract import Contract
 from contract_tests.model import ADMIN, NON_STAFF, TOKEN, Probe
@@ -63,10 +62,9 @@ class Diagnosis:
         where = f"{self.contract.method} {self.base_url}{self.contract.path}"
         statuses = " or ".join(str(code) for code in sorted(_NOT_SERVED))
         line = f"every request to {where} got {statuses}: nothing serves the operation there"
-        path = urlsplit(self.base_url).path.rstrip("/")
-        operation = self.contract.heading_path
-        if path.endswith(operation):
-            root = self.base_url[: len(self.base_url) - len(operation)]
+        root = self.contract.operation.root_of(self.base_url)
+        if root is not None:
+            operation = self.contract.heading_path
             return f"{line}; --base-url already ends in {operation}: give the server's root, {root}"
         return f"{line}; check --base-url (the server's root, without {self.contract.path})"
 

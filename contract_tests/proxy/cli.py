@@ -10,6 +10,7 @@ from contacts_core.cases import MAX_FILE_BYTES
 from contacts_core.logs import LogFormat, log_config
 from contacts_core.options import Option, Parser, key, key_role, key_table, number, port, url
 from contacts_core.serve import is_loopback
+from contacts_core.spec import operation
 from contract_tests import __version__
 from contract_tests.proxy.app import PREFIX, VIOLATIONS_HEADER, create_proxy
 from contract_tests.proxy.settings import DEFAULT_PORT, ProxySettings
@@ -20,8 +21,20 @@ LOGGER = "contract_tests.proxy"
 HEAD_TIMEOUT_S = 10.0
 
 
+def _upstream(text: str) -> str:
+    """The backend's base URL: its root (or a path prefix), which the request paths are
+    added to, so never one that already ends in the operation's path."""
+    base = url(text)
+    root = operation().root_of(base)
+    if root is not None:
+        path = operation().heading_path
+        raise ValueError(f"{base} already ends in {path}: give the server's root, {root}")
+    return base
+
+
 OPTIONS = (
-    Option("upstream", url, "the backend to forward to, e.g. https://staging.example.com", "URL"),
+    Option("upstream", _upstream, "the backend's root, to forward to, e.g. "
+           "https://staging.example.com", "URL"),
     Option("host", help="address to listen on", default="127.0.0.1"),
     Option("port", port, "port; 0 picks a free one", default=str(DEFAULT_PORT)),
     Option("token", key_role, "a key of the upstream and its role (staff, admin or user), so "

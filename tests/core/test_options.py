@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
@@ -165,6 +166,7 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_value_parsers() -> None:
     assert url("https://api.test/base/") == "https://api.test/base"
+    assert url("http://[::1]:8000/") == "http://[::1]:8000"
     for bad in ("ftp://api.test", "http://", "http://api.test/?q=1", "http://api.test/#top"):
         with pytest.raises(ValueError, match=r"URL|query"):
             url(bad)
@@ -198,3 +200,33 @@ def test_a_key_table_refuses_one_key_with_two_roles_and_keeps_one_given_twice() 
     assert key_table([("a", "staff"), ("b", "user"), ("a", "staff")]) == {"a": "staff", "b": "user"}
     with pytest.raises(ValueError, match=r"^the same key is given for staff and for user$"):
         key_table([("a", "staff"), ("b", "admin"), ("a", "user")])
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("http://127.0.0.1:99999", "a port is a number from 1 to 65535"),
+        ("http://127.0.0.1:abc", "a port is a number from 1 to 65535"),
+        ("http://127.0.0.1:0", "a port is a number from 1 to 65535"),
+        ("http://127.0.0.1:", "a port is a number from 1 to 65535"),
+        ("http://127.0.0.1:18000 ", "has a space or a control character in it"),
+        (" http://127.0.0.1:18000", "has a space or a control character in it"),
+        ("http://api .test", "has a space or a control character in it"),
+        ("http://api.test/\n", "has a space or a control character in it"),
+        ("http://.api.test", "'.api.test' is not a host name"),
+        ("http://[::1", "is not an http:// or https:// URL"),
+    ],
+)
+def test_a_url_no_client_can_send_to_is_refused(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        url(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["http://u:s3cret@api.test", "https://u@api.test/", "http://@api.test"]
+)
+def test_a_url_with_user_info_is_refused_without_showing_it(text: str) -> None:
+    # A client would send it as Authorization: Basic, in place of the keys given.
+    with pytest.raises(ValueError, match="user name or password") as error:
+        url(text)
+    assert "s3cret" not in str(error.value)

@@ -154,6 +154,15 @@ def test_canonical_path_has_a_trailing_slash() -> None:
     assert operation().method == "POST"
 
 
+def test_a_base_url_that_ends_in_the_operations_path_names_the_servers_root() -> None:
+    path = operation().heading_path
+    assert operation().root_of(f"http://api.test/v1{path}/") == "http://api.test/v1"
+    assert operation().root_of(f"http://api.test{path}") == "http://api.test"
+    others = ("http://api.test", f"http://api.test/x{path[1:]}", f"http://api.test{path}/v2")
+    for elsewhere in others:
+        assert operation().root_of(elsewhere) is None
+
+
 def test_an_invalid_spec_is_refused_with_one_clear_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

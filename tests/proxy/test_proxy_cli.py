@@ -172,15 +172,31 @@ def test_usage_errors_are_one_line(args: tuple[str, ...], message: str) -> None:
     assert result.stderr == f"contacts-contract proxy: error: {message}\n"
 
 
-def test_one_key_for_two_roles_is_refused_before_the_proxy_starts(
-    capsys: pytest.CaptureFixture[str],
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("--upstream", "http://127.0.0.1:18000/api/contacts/"),
+            "--upstream: http://127.0.0.1:18000/api/contacts already ends in /api/contacts: "
+            "give the server's root, http://127.0.0.1:18000",
+        ),
+        (
+            ("--upstream", "http://127.0.0.1:99999"),
+            "--upstream: 'http://127.0.0.1:99999': a port is a number from 1 to 65535",
+        ),
+        (
+            ("--upstream", "http://1", "--token", "k=staff", "--token", "k=user"),
+            "--token: the same key is given for staff and for user",
+        ),
+    ],
+)
+def test_values_no_request_could_use_are_refused_before_the_proxy_starts(
+    capsys: pytest.CaptureFixture[str], args: tuple[str, ...], message: str
 ) -> None:
     with pytest.raises(SystemExit) as exit_info:
-        parse_settings(["--upstream", "http://1", "--token", "k=staff", "--token", "k=user"])
+        parse_settings(args)
     assert exit_info.value.code == 2
-    assert capsys.readouterr().err == (
-        "contacts-contract proxy: error: --token: the same key is given for staff and for user\n"
-    )
+    assert capsys.readouterr().err == f"contacts-contract proxy: error: {message}\n"
 
 
 def test_a_wrong_environment_variable_is_a_one_line_usage_error() -> None:
