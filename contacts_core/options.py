@@ -245,6 +245,40 @@ def _port(parts: SplitResult) -> int | None:
     return value or None
 
 
+def origin(text: str) -> str:
+    """A browser origin as the Origin header carries it, scheme://host[:port] with nothing
+    after, or `*` (any). CORS compares origins as text: another spelling never matches."""
+    if text == "*":
+        return text
+    meant = _origin_of(text)
+    if meant == text:
+        return text
+    hint = f"; did you mean {meant}?" if meant else ""
+    raise ValueError(
+        f"{text!r} is not an origin: give scheme://host[:port] with nothing after, as a "
+        f"browser sends it (or * for any){hint}"
+    )
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin_of(text: str) -> str | None:
+    """The origin a browser sends from a page at this URL, or None when it is no URL."""
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return None
+    given = _port(parts)
+    if given is None or not parts.scheme or not parts.hostname or "@" in parts.netloc:
+        return None
+    if _spaced(text):
+        return None
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    suffix = f":{given}" if given and given != _DEFAULT_PORTS.get(parts.scheme) else ""
+    return f"{parts.scheme}://{host}{suffix}"
+
+
 def yes_no(text: str) -> bool:
     lowered = text.strip().lower()
     if lowered in ("1", "true", "yes", "on"):

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from contacts_core.options import Option, Parser, key, key_role, key_table, number, port
+from contacts_core.options import Option, Parser, key, key_role, key_table, number, origin, port
 from contacts_core.serve import is_loopback
 from mock_server import __version__, faults
 from mock_server.app import ADMIN_PREFIX, MockApp
@@ -53,8 +53,8 @@ OPTIONS = (
     Option("token", key_role, "an accepted token and its role (staff, admin or user); "
            "replaces the built-in tokens", "KEY=ROLE", _BUILT_IN_TOKENS, separator=",",
            collect=key_table, setting="tokens"),
-    Option("cors-origin", help="an allowed browser origin; * is any", metavar="ORIGIN",
-           default="*", separator=",", setting="cors_origins"),
+    Option("cors-origin", origin, "an allowed browser origin, scheme://host[:port]; * is any",
+           "ORIGIN", "*", separator=",", setting="cors_origins"),
     Option("latency", _MS, "delay added to every API response", "MS", "0",
            setting="latency_ms", env="LATENCY"),
     Option("jitter", _MS, "random extra delay, up to MS", "MS", "0", setting="jitter_ms",

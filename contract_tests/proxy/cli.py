@@ -8,7 +8,17 @@ from pathlib import Path
 
 from contacts_core.cases import MAX_FILE_BYTES
 from contacts_core.logs import LogFormat, log_config
-from contacts_core.options import Option, Parser, key, key_role, key_table, number, port, url
+from contacts_core.options import (
+    Option,
+    Parser,
+    key,
+    key_role,
+    key_table,
+    number,
+    origin,
+    port,
+    url,
+)
 from contacts_core.serve import is_loopback
 from contacts_core.spec import operation
 from contract_tests import __version__
@@ -51,8 +61,8 @@ OPTIONS = (
            "seconds gets the client a 504", "S", "10"),
     Option("clock-skew", number(float, 0, 86400),
            "seconds a timestamp may differ from this clock", "S", "300"),
-    Option("cors-origin", help="an allowed browser origin; default any", metavar="ORIGIN",
-           default="*", separator=",", setting="cors_origins"),
+    Option("cors-origin", origin, "an allowed browser origin, scheme://host[:port]; default "
+           "any", "ORIGIN", "*", separator=",", setting="cors_origins"),
     Option("insecure", help="do not verify the upstream's TLS certificate", flag=True),
     Option("control-token", key, f"every {PREFIX}/ request then needs Authorization: Token KEY "
            "(a browser asks for it as a password); they show what frontends sent", "KEY"),

@@ -18,6 +18,7 @@ from contacts_core.options import (
     key_role,
     key_table,
     number,
+    origin,
     port,
     resolve,
     url,
@@ -230,3 +231,33 @@ def test_a_url_with_user_info_is_refused_without_showing_it(text: str) -> None:
     with pytest.raises(ValueError, match="user name or password") as error:
         url(text)
     assert "s3cret" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "meant"),
+    [
+        ("http://127.0.0.1:5173/", "http://127.0.0.1:5173"),
+        ("https://app.test/contact?x=1", "https://app.test"),
+        ("HTTP://App.Test", "http://app.test"),
+        ("https://app.test:443", "https://app.test"),
+        ("http://[::1]:5173/", "http://[::1]:5173"),
+        ("not an origin", None),
+        ("app.test:5173", None),
+        ("http://u@app.test", None),
+        ("", None),
+    ],
+)
+def test_an_origin_is_scheme_host_and_port_as_a_browser_sends_it(
+    text: str, meant: str | None
+) -> None:
+    # CORS compares origins as text: another spelling would refuse every preflight.
+    hint = f"; did you mean {meant}?" if meant else ""
+    expected = (
+        f"{text!r} is not an origin: give scheme://host[:port] with nothing after, "
+        f"as a browser sends it (or * for any){hint}"
+    )
+    with pytest.raises(ValueError, match="is not an origin") as error:
+        origin(text)
+    assert str(error.value) == expected
+    for good in ("*", "http://127.0.0.1:5173", "https://app.test", "http://[::1]:5173"):
+        assert origin(good) == good

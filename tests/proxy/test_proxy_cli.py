@@ -188,6 +188,12 @@ def test_usage_errors_are_one_line(args: tuple[str, ...], message: str) -> None:
             ("--upstream", "http://1", "--token", "k=staff", "--token", "k=user"),
             "--token: the same key is given for staff and for user",
         ),
+        (
+            ("--upstream", "http://1", "--cors-origin", "http://127.0.0.1:5173/"),
+            "--cors-origin: 'http://127.0.0.1:5173/' is not an origin: give "
+            "scheme://host[:port] with nothing after, as a browser sends it (or * for any); "
+            "did you mean http://127.0.0.1:5173?",
+        ),
     ],
 )
 def test_values_no_request_could_use_are_refused_before_the_proxy_starts(
