@@ -5,6 +5,9 @@ the credential sent) and returns None when the contract holds, or a message sayi
 it was broken. `applies` says which calls a check looks at. Two checks look at the whole
 run instead of one call, `unique_ids` and `status_code_coverage`: each is a small class
 registered the same way, which `observe`s every call and gives its `verdict` at the end.
+`status_code_coverage` judges a whole run only (`whole_run`): a run cut short, interrupted
+or by a target that stopped answering, leaves it not run (its missing codes may simply
+not have been asked for yet).
 
 The contract requires only the spec's own path: a call to the document's heading path
 that is not served there is judged by the warnings alone (`client_warnings`, registered
@@ -119,6 +122,7 @@ class Check:
     applies: Applies
     needs: tuple[str, ...] = ()  # options without which it cannot run
     run_level: Callable[[Scope], RunLevel] | None = None
+    whole_run: bool = False  # judged over a whole run alone: not run on a run cut short
 
 
 CHECKS: list[Check] = []
@@ -153,13 +157,16 @@ def check(
 
 
 def run_level(
-    family: str, description: str, needs: tuple[str, ...] = ()
+    family: str, description: str, needs: tuple[str, ...] = (), whole_run: bool = False
 ) -> Callable[[type[Any]], type[Any]]:
     """Add the decorated class to CHECKS as a run-level check named after it; a fresh
-    instance judges each run (or each proxy's traffic)."""
+    instance judges each run (or each proxy's traffic). `whole_run`: its verdict means
+    something only once the run has sent everything it meant to."""
 
     def add(kind: type[Any]) -> type[Any]:
-        CHECKS.append(Check(kind.__name__, family, description, None, _never, needs, kind))
+        CHECKS.append(
+            Check(kind.__name__, family, description, None, _never, needs, kind, whole_run)
+        )
         return kind
 
     return add
@@ -459,6 +466,7 @@ def admin_key_accepted(call: Call) -> str | None:
 @run_level(
     "status-code-coverage",
     "the client-facing status codes (success, 400, 401; 403 with --non-staff-token) were all seen",
+    whole_run=True,
 )
 class status_code_coverage:
     def __init__(self, scope: Scope) -> None:

@@ -366,6 +366,14 @@ class Engine:
             self._stop.set()
             errors.append(error)
 
+    def _cut_short(self) -> str:
+        """Why the run ended before it sent everything it meant to, if it did."""
+        if self.interrupted is not None:
+            return f"the run was interrupted ({self.interrupted})"
+        if self.lost is not None:
+            return "the target stopped answering"
+        return ""
+
     def outcome(self, duration: float) -> Outcome:
         f = self.findings
         for record in list(self.phases.values()):
@@ -377,7 +385,7 @@ class Engine:
             target=self.base_url,
             embedded=self.config.embedded,
             seed=self.seed,
-            results=f.results(self.keys.options()),
+            results=f.results(self.keys.options(), self._cut_short()),
             warnings=f.warning_results(),
             statuses=dict(sorted(f.statuses.items())),
             documented=self.contract.statuses,

@@ -199,9 +199,12 @@ class Findings:
 
     # --- reading it ---------------------------------------------------------------------
 
-    def results(self, options: Mapping[str, str | None] | None = None) -> list[Result]:
+    def results(
+        self, options: Mapping[str, str | None] | None = None, cut_short: str = ""
+    ) -> list[Result]:
         """Every check's result. `options`: the options given (a check that needs one
-        missing is not run)."""
+        missing is not run). `cut_short`: why the run ended before it sent everything, if
+        it did; the checks that judge a whole run are then not run, and say so."""
         given = options or {}
         with self._lock:
             results = []
@@ -210,6 +213,10 @@ class Findings:
                 if lacking:
                     flags = ", ".join("--" + o.replace("_", "-") for o in lacking)
                     results.append(Result(check, NOT_RUN, 0, note=f"needs {flags}"))
+                elif check.whole_run and cut_short:
+                    results.append(
+                        Result(check, NOT_RUN, 0, note=f"needs the whole run; {cut_short}")
+                    )
                 elif check.run_level is not None:
                     results.append(self._run_level_result(check))
                 else:

@@ -1,19 +1,23 @@
 """A verdict a release can hang on: a wrong key or URL is reported as the run's own
 set-up (exit 3), never as a broken backend; a backend that breaks the contract for a key
-it knows is still judged (exit 1); counts are of every failing call; and the help says
-what the exit statuses mean and where the proxy is."""
+it knows is still judged (exit 1); a run cut short judges no check that needs the whole
+run; counts are of every failing call; and the help says what the exit statuses mean and
+where the proxy is."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 
 import pytest
 
+from contract_tests import exits
 from contract_tests.config import Config
 from contract_tests.engine import Engine
-from contract_tests.model import FAILED, Keys
-from contract_tests.report import console, from_outcome
+from contract_tests.events import Event, RequestJudged
+from contract_tests.model import FAILED, NOT_RUN, Keys
+from contract_tests.report import console, from_outcome, junit
 from mock_server.embedded import EmbeddedMock
 from mock_server.settings import Settings
 from tests.support.commands import contract, said
@@ -111,6 +115,54 @@ def test_every_failing_call_is_counted_as_the_status_table_counts_them() -> None
     assert crashed.calls == outcome.statuses[500] > len(crashed.failures)
     text = console(from_outcome(outcome))
     assert f"{crashed.runs} calls, {crashed.calls} failed" in text
+
+
+# Fixed examples judged before the run is cut short: none of them yet got a 401.
+CUT_AFTER = 20
+
+
+def cut_short_by(stop: Callable[[], None]) -> Callable[[Event], None]:
+    """A progress display that calls `stop` once CUT_AFTER fixed examples were judged."""
+
+    def progress(event: Event) -> None:
+        if isinstance(event, RequestJudged) and event.count == CUT_AFTER:
+            stop()
+
+    return progress
+
+
+def test_an_interrupted_run_leaves_status_code_coverage_not_run(mock: EmbeddedMock) -> None:
+    config = Config(base_url=mock.url, token="staff-token", seed=SEED, workers=1)
+    engine = Engine(config, mock.url, Keys("staff-token"))
+    engine.progress = cut_short_by(lambda: engine.stop("SIGTERM"))
+    outcome = engine.run()
+    assert outcome.interrupted == "SIGTERM"
+    coverage = outcome.result("status_code_coverage")
+    assert (coverage.state, coverage.note) == (
+        NOT_RUN,
+        "needs the whole run; the run was interrupted (SIGTERM)",
+    )
+    assert outcome.failed == []
+    assert exits.status(outcome) == 143
+
+
+def test_a_target_lost_early_with_no_failure_could_not_be_judged() -> None:
+    config = Config(token="staff-token", seed=SEED, workers=1)
+    with EmbeddedMock() as lost:
+        # Stopped from another thread: the mock's server waits for the request in flight.
+        crash = cut_short_by(lambda: threading.Thread(target=lost.stop).start())
+        outcome = Engine(config, lost.url, Keys("staff-token"), crash).run()
+    assert outcome.lost is not None
+    coverage = outcome.result("status_code_coverage")
+    assert (coverage.state, coverage.note) == (
+        NOT_RUN,
+        "needs the whole run; the target stopped answering",
+    )
+    assert outcome.failed == []
+    assert exits.status(outcome) == NOT_JUDGED
+    report = from_outcome(outcome)
+    assert "so far the contract holds" in console(report)
+    assert 'message="not run: needs the whole run; the target stopped answering"' in junit(report)
 
 
 def test_help_names_the_exit_statuses_and_the_proxy() -> None:
