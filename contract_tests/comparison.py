@@ -153,7 +153,7 @@ class Comparison:
         if phase == FIXED:
             for side, sent in ((self.mock, ours), (self.backend, theirs)):
                 if isinstance(sent[1], Response):
-                    side.diagnosis.observe(probe, sent[1].status)
+                    side.diagnosis.observe(probe, sent[1])
         found = self._differences(ours, theirs)
         self.pairs += 1
         self.differing += bool(found)

@@ -186,7 +186,7 @@ class Engine:
         failures = self.findings.judge(call, phase)
         self.coverage.observe(call)
         if phase == FIXED:
-            self.diagnosis.observe(probe, call.response.status)
+            self.diagnosis.observe(probe, call.response)
         self.progress(RequestJudged(phase, self.findings.phases[phase]))
         return failures
 

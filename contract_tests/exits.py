@@ -5,8 +5,8 @@
    --fail-under-coverage, the run's input coverage is under it)
 2  usage error: a wrong option, an unreadable case file, a report that cannot be written
 3  could not judge the backend: unreachable, lost mid-run (1 if a check had failed by
-   then), or the run's own set-up is wrong (a --base-url that serves nothing, a key
-   refused on every request)
+   then), or the run's own set-up is wrong (a --base-url that serves nothing or
+   something else, a key refused on every request)
 4  internal error of the suite: never a verdict on the target
 130, 143  interrupted by SIGINT or SIGTERM (what was found is still reported)
 """

@@ -141,6 +141,8 @@ def test_every_fault_is_caught_by_its_check_and_its_cases_replay(
         outcome = run_against(mock, FAULT_EXAMPLES)
         saved = saved_cases(outcome, tmp_path)
         replayed = replay(mock, tmp_path)
+    # A fault is the backend's, never taken for the run's own set-up.
+    assert outcome.diagnosis is None, outcome.diagnosis
     # What the run found, kept as cases, fails again in the same way on the same backend,
     # by itself; the correct mock passes every case.
     assert f"{fault.caught_by}.jsonl" in saved, saved

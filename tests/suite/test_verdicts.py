@@ -11,6 +11,9 @@ import threading
 from collections.abc import Callable, Iterator
 
 import pytest
+from starlette.applications import Starlette
+from starlette.responses import Response
+from starlette.routing import Mount
 
 from contract_tests import exits
 from contract_tests.config import Config
@@ -21,6 +24,7 @@ from contract_tests.report import console, from_outcome, junit
 from mock_server.embedded import EmbeddedMock
 from mock_server.settings import Settings
 from tests.support.commands import contract, said
+from tests.support.proxying import serving
 
 pytestmark = pytest.mark.process
 
@@ -90,6 +94,44 @@ def test_a_base_url_that_serves_nothing_there_is_the_set_up(mock: EmbeddedMock) 
     result = contract("--base-url", mock.url + "/v2", "--token", "staff-token", *FEW)
     assert result.returncode == NOT_JUDGED
     assert "nothing serves the operation there; check --base-url" in result.stderr
+
+
+def answering_everything(status: int, body: str, content_type: str) -> Starlette:
+    """A server that gives every request, whatever its path and method, the same answer."""
+    answer = Response(body, status, media_type=content_type)
+    return Starlette(routes=[Mount("/", app=answer)])
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "content_type", "got"),
+    [
+        (501, "<p>Unsupported method ('POST')</p>", "text/html", "501 text/html"),
+        (200, "<html>Welcome</html>", "text/html; charset=utf-8", "200 text/html"),
+    ],
+    ids=["a static file server", "a catch-all page"],
+)
+def test_a_base_url_that_serves_something_else_is_the_set_up(
+    status: int, body: str, content_type: str, got: str
+) -> None:
+    with serving(answering_everything(status, body, content_type)) as url:
+        config = Config(base_url=url, token="staff-token", seed=SEED, workers=1)
+        outcome = Engine(config, url, Keys("staff-token")).run()
+    assert outcome.diagnosis == (
+        f"every request to POST {url}/api/contacts/ got {got} (no documented status, no JSON): "
+        "nothing serving the operation answers there; check --base-url (the server's root, "
+        "without /api/contacts/)"
+    )
+    assert exits.status(outcome) == NOT_JUDGED
+
+
+def test_a_backend_that_answers_everything_with_json_is_judged_not_the_set_up() -> None:
+    # JSON, if never the right answer, is taken for the operation's: the backend is broken.
+    with serving(answering_everything(200, "{}", "application/json")) as url:
+        config = Config(base_url=url, token="staff-token", seed=SEED, max_examples=3, workers=1)
+        outcome = Engine(config, url, Keys("staff-token")).run()
+    assert outcome.diagnosis is None
+    assert "positive_data_acceptance" in {r.name for r in outcome.failed}
+    assert exits.status(outcome) == 1
 
 
 @pytest.mark.slow
