@@ -131,6 +131,16 @@ def probes(cases: Iterable[Case], keys: model.Keys) -> tuple[list[model.Probe], 
     return sent, unsent
 
 
+def nothing_sent(paths: Sequence[Path], unsent: Sequence[str], noun: str = "case") -> str:
+    """Why a run of these files' cases alone sent nothing: they hold none, or none could
+    be sent (`unsent`: each with its file and line, and why)."""
+    named = ", ".join(str(path) for path in paths)
+    if not unsent:
+        return f"nothing was sent: {named} {'holds' if len(paths) == 1 else 'hold'} no {noun}"
+    more = f"; and {len(unsent) - 1} more" if len(unsent) > 1 else ""
+    return f"nothing was sent: no {noun} of {named} could be sent; {unsent[0]}{more}"
+
+
 # --- failures as cases ------------------------------------------------------------------
 
 

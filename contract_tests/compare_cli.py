@@ -75,8 +75,9 @@ def build_parser() -> Parser:
     )
     parser.epilog = (
         "exit status:\n  0  no difference of the kinds --fail-on names\n  1  such a "
-        "difference\n  2  usage error\n  3  could not judge: a side unreachable, or a key or "
-        "URL no correct backend would answer so\n  4  internal error, not a verdict on "
+        "difference\n  2  usage error\n  3  could not judge: a side unreachable, a key or URL "
+        "no correct\n     backend would answer so, or nothing to compare (a --recording "
+        "with\n     no exchange to replay)\n  4  internal error, not a verdict on "
         "either side\n  130/143  interrupted (SIGINT/SIGTERM); the summary and report files "
         "are still written"
     )

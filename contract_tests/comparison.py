@@ -433,6 +433,9 @@ def replay_recording(
     record.requests, record.seconds = compared, time.monotonic() - started
     record.end = DONE if interrupted is None else INTERRUPTED
     progress(PhaseFinished(RECORDED, compared, record.seconds))
+    diagnosis = None
+    if not compared and interrupted is None:
+        diagnosis = case_files.nothing_sent(config.recording, unsent, "recorded exchange")
     return ComparisonOutcome(
         config=config,
         backend="the recording",
@@ -446,6 +449,7 @@ def replay_recording(
         statuses=dict(sorted(statuses.items())),
         phases={RECORDED: record},
         duration=time.monotonic() - started,
+        diagnosis=diagnosis,
         recorded=len(recorded),
         unsent=tuple(unsent),
         interrupted=interrupted,

@@ -303,6 +303,10 @@ class Engine:
             # What was judged before the target went is kept, and reported as such.
             self.lost = _lost(errors[0], self.findings.withdraw())
         self.findings.settle()
+        ended = self._problem is None and self.interrupted is None and self.lost is None
+        if ended and not self.findings.sent():
+            # Only cases were to be sent, and none was: that judges nothing, passes nothing.
+            self._problem = cases_module.nothing_sent(self.config.cases, self.unsent)
         return self.outcome(time.monotonic() - started)
 
     def _run_phases(self) -> None:

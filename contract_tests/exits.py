@@ -5,8 +5,9 @@
    --fail-under-coverage, the run's input coverage is under it)
 2  usage error: a wrong option, an unreadable case file, a report that cannot be written
 3  could not judge the backend: unreachable, lost mid-run (1 if a check had failed by
-   then), or the run's own set-up is wrong (a --base-url that serves nothing or
-   something else, a key refused on every request)
+   then), the run's own set-up is wrong (a --base-url that serves nothing or
+   something else, a key refused on every request), or it sent nothing (--cases-only
+   with no case it could send)
 4  internal error of the suite: never a verdict on the target
 130, 143  interrupted by SIGINT or SIGTERM (what was found is still reported)
 """
@@ -25,9 +26,10 @@ HELP = """exit status:
   1  the contract is broken (with --warnings-as-errors: or a warning was raised;
      with --fail-under-coverage PCT: or the input coverage is under PCT)
   2  usage error (an option, a case file, a report path)
-  3  could not judge the backend: check the configuration (unreachable, or a
-     --base-url or key that no correct backend would answer so), or the backend
-     stopped answering mid-run (1 if a check had failed by then; reports written)
+  3  could not judge the backend: check the configuration (unreachable, a
+     --base-url or key that no correct backend would answer so, or nothing sent:
+     --cases-only with no case it could send), or the backend stopped answering
+     mid-run (1 if a check had failed by then; reports written)
   4  internal error of the suite, not a verdict on the backend
   130/143  interrupted (SIGINT/SIGTERM); the summary and report files are still written"""
 

@@ -241,9 +241,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     report = session.config.stash.get(REPORT, None)
     if report is not None and report.raised and report.warnings_fail:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    sender = session.config.stash.get(CASE_TARGET, None)
+    if sender is not None and session.exitstatus == pytest.ExitCode.OK:
+        sender.judged_nothing(session)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    sender = config.stash.get(CASE_TARGET, None)
+    if sender is not None and sender.nothing_sent:
+        terminalreporter.write_line(
+            f"contacts-contract: could not judge the backend: {sender.nothing_sent}", red=True
+        )
     report = config.stash.get(REPORT, None)
     if report is not None:
         from contract_tests.report import console
@@ -319,8 +327,10 @@ class CaseItem(pytest.Item):
         try:
             probe = cases.probe(self.case, sender.keys)
         except cases.MissingKey as reason:
+            sender.unsent.append(f"{self.case.where}: {reason}")
             # Reported at the case's file and line, as pytest does for skip marks.
             raise pytest.skip.Exception(str(reason), _use_item_location=True) from None
+        sender.sent += 1
         try:
             failures = sender.engine.check(probe, CASES_PHASE)
         except TargetLost as error:
@@ -356,6 +366,11 @@ class CaseTarget:
         from contract_tests.engine import Engine, target
         from contract_tests.http import TargetUnreachable
 
+        self.sent = 0
+        self.unsent: list[str] = []
+        """The cases skipped, each with its file and line, and why."""
+        self.nothing_sent = ""
+        """Why a session of case items alone sent none of them, if it did not."""
         settings = _settings(config)
         self._stack = ExitStack()
         config.add_cleanup(self._stack.close)
@@ -366,6 +381,19 @@ class CaseTarget:
             self.engine.client.probe(base_url + self.engine.contract.path)
         except TargetUnreachable as error:
             pytest.exit(f"contacts-contract: {error}", returncode=3)
+
+    def judged_nothing(self, session: pytest.Session) -> None:
+        """A session of case items alone that sent none (each needs a key not given)
+        judged nothing: it does not pass, as a run of the command line does not."""
+        cases = [item for item in session.items if isinstance(item, CaseItem)]
+        if self.sent or len(cases) != len(session.items):
+            return
+        from contract_tests import exits
+        from contract_tests.cases import nothing_sent
+
+        files = sorted({item.case.where.rsplit(":", 1)[0] for item in cases})
+        self.nothing_sent = nothing_sent([Path(file) for file in files], self.unsent)
+        session.exitstatus = exits.NOT_JUDGED
 
 
 def case_target(config: pytest.Config) -> CaseTarget:

@@ -53,7 +53,7 @@ def console(report: Report, report_path: Path | None = None) -> str:
     told = ("Target", "Seed")  # the title says them
     lines = [report.title, *(f"  {n}: {v}" for n, v in report.facts if n not in told), ""]
     if report.not_judged:
-        lines.append("No check was judged: the answers below show the run's own set-up is wrong.")
+        lines.append("No check was judged: the run's own set-up is wrong (the last line says why).")
     else:
         lines += _tables(report)
     lines += ["", "Status codes"]

@@ -1,5 +1,6 @@
 """`pytest contract-cases/`: the plugin collects case files, one test per case named by
-its label, sent to the target the plugin's options and variables name."""
+its label, sent to the target the plugin's options and variables name; a session of
+cases that sent none of them does not pass."""
 
 from __future__ import annotations
 
@@ -79,6 +80,20 @@ def test_a_failing_case_names_its_check_file_and_line_and_never_a_key(tmp_path: 
     assert "Other99" not in output
     # Four cases sent (the skipped one is not), plus the check that the target answers.
     assert len(journal) == 5
+
+
+@pytest.mark.slow
+def test_a_session_that_sent_no_case_does_not_pass(tmp_path: Path) -> None:
+    folder = tmp_path / "contract-cases"
+    write_lines(folder / "recorded.jsonl", case_line("whose key?", {"subject": "Hi"}, "masked"))
+    result = run_pytest(tmp_path, "contract-cases", "-rs")
+    assert result.returncode == 3, said(result)
+    assert "1 skipped" in result.stdout
+    assert (
+        "contacts-contract: could not judge the backend: nothing was sent: no case of "
+        "contract-cases/recorded.jsonl could be sent; contract-cases/recorded.jsonl:1: the "
+        "recorder did not know the key's role"
+    ) in result.stdout
 
 
 @pytest.mark.slow

@@ -1,7 +1,8 @@
 """Is the mock still the backend? The same requests to both, every difference named: no
 false alarm between two correct mocks, every fault of the catalogue that changes an answer
-shown as a difference of the right kind, a proxy's recording replayed against the mock,
-and the exit statuses a pipeline reads."""
+shown as a difference of the right kind, a proxy's recording replayed against the mock
+(one with nothing to replay compares nothing, and does not pass), and the exit statuses
+a pipeline reads."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from contract_tests import phases
-from contract_tests.compare_cli import parse_config
-from contract_tests.comparison import CompareConfig, Comparison
+from contract_tests import cases, phases
+from contract_tests.compare_cli import finish, parse_config
+from contract_tests.comparison import CompareConfig, Comparison, replay_recording
 from contract_tests.config import Config
 from contract_tests.differences import HEADERS, SHAPE, STATUS, VALUES
 from contract_tests.model import Keys
@@ -21,7 +22,7 @@ from contract_tests.outcome import FIXED
 from mock_server import faults
 from mock_server.embedded import EmbeddedMock
 from mock_server.settings import Settings
-from tests.support.commands import contract, said
+from tests.support.commands import case_line, contract, said, write_lines
 from tests.support.processes import running_mock, running_proxy
 from tests.support.proxying import fixed_probes, send
 
@@ -160,6 +161,28 @@ def test_one_key_for_two_roles_is_refused_before_anything_is_sent(
         "contacts-contract compare: error: the same key is given for --token and for "
         "--admin-token\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("lines", "says"),
+    [
+        ((), "{path} holds no recorded exchange"),
+        (
+            (case_line("no answer kept", {"subject": "Hi"}),),
+            "no recorded exchange of {path} could be sent; {path}:1: the recording holds no "
+            "answer to compare with",
+        ),
+    ],
+    ids=["an empty recording", "nothing to compare with"],
+)
+def test_a_recording_with_nothing_to_replay_could_not_be_judged(
+    correct: EmbeddedMock, tmp_path: Path, lines: tuple[str, ...], says: str
+) -> None:
+    path = write_lines(tmp_path / "staging.jsonl", *lines)
+    config = CompareConfig(Config(), recording=(path,))
+    outcome = replay_recording(config, correct.url, KEYS, cases.load([path]))
+    assert outcome.diagnosis == "nothing was sent: " + says.format(path=path)
+    assert finish(outcome, config) == 3
 
 
 @pytest.mark.slow

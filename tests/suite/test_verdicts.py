@@ -1,7 +1,7 @@
 """A verdict a release can hang on: a wrong key or URL is reported as the run's own
 set-up (exit 3), never as a broken backend; a backend that breaks the contract for a key
 it knows is still judged (exit 1); a run cut short judges no check that needs the whole
-run; counts are of every failing call; and the help says what the exit statuses mean and
+run, and a run that sent nothing does not pass (exit 3); counts are of every failing call; and the help says what the exit statuses mean and
 where the proxy is."""
 
 from __future__ import annotations
@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from starlette.applications import Starlette
 from starlette.responses import Response
 from starlette.routing import Mount
 
-from contract_tests import exits
+from contract_tests import cases, exits
 from contract_tests.config import Config
 from contract_tests.engine import Engine
 from contract_tests.events import Event, RequestJudged
@@ -23,7 +24,7 @@ from contract_tests.model import FAILED, NOT_RUN, Keys
 from contract_tests.report import console, from_outcome, junit
 from mock_server.embedded import EmbeddedMock
 from mock_server.settings import Settings
-from tests.support.commands import contract, said
+from tests.support.commands import case_line, contract, said, write_lines
 from tests.support.proxying import serving
 
 pytestmark = pytest.mark.process
@@ -205,6 +206,30 @@ def test_a_target_lost_early_with_no_failure_could_not_be_judged() -> None:
     report = from_outcome(outcome)
     assert "so far the contract holds" in console(report)
     assert 'message="not run: needs the whole run; the target stopped answering"' in junit(report)
+
+
+@pytest.mark.parametrize(
+    ("lines", "says"),
+    [
+        (None, "{path} holds no case"),
+        ((), "{path} holds no case"),
+        (
+            (case_line("as an admin", {"subject": "Hi"}, credential="admin"),),
+            "no case of {path} could be sent; {path}:1: needs --admin-token (the case's "
+            "credential is the admin role)",
+        ),
+    ],
+    ids=["an empty folder", "an empty file", "a case needing a key not given"],
+)
+def test_a_run_that_sent_nothing_could_not_judge_the_backend(
+    mock: EmbeddedMock, tmp_path: Path, lines: tuple[str, ...] | None, says: str
+) -> None:
+    path = write_lines(tmp_path / "cases.jsonl", *lines) if lines is not None else tmp_path
+    config = Config(base_url=mock.url, token="staff-token", cases=(path,), cases_only=True)
+    loaded = tuple(cases.load(config.cases))
+    outcome = Engine(config, mock.url, Keys("staff-token"), cases=loaded).run()
+    assert outcome.diagnosis == "nothing was sent: " + says.format(path=path)
+    assert exits.status(outcome) == NOT_JUDGED
 
 
 def test_help_names_the_exit_statuses_and_the_proxy() -> None:
