@@ -171,7 +171,7 @@ def save(
     """Every distinct failure (and warning raised) of a run, as cases in DIR/<check>.jsonl:
     added to what a file there holds already, unless it holds the same request. The
     files, and how many cases each gained (files that gained none are left out). Raises
-    CaseError when a file there is not a case file, OSError when one cannot be written."""
+    CaseError when a file there is not a case file or cannot be written."""
     saved = []
     for result in results:
         if result.state not in (FAILED, WARNED):
@@ -185,9 +185,12 @@ def save(
                 held.add(_request_of(case))
                 new.append(dumps(case) + "\n")
         if new:
-            directory.mkdir(parents=True, exist_ok=True)
-            with path.open("a", encoding="utf-8") as stream:
-                stream.writelines(new)
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+                with path.open("a", encoding="utf-8") as stream:
+                    stream.writelines(new)
+            except OSError as error:
+                raise CaseError(f"{path}: cannot write it: {error.strerror}") from None
             saved.append((path, len(new)))
     return saved
 
@@ -199,7 +202,7 @@ def _request_of(case: Case) -> tuple[str, str, str | None, bytes, str]:
 
 def saved_text(results: Sequence[Result], target: str, keys: model.Keys, directory: Path) -> str:
     """Save a run's failures as cases in `directory` (see `save`); what was saved, in a
-    line. Raises CaseError, OSError."""
+    line. Raises CaseError."""
     saved = save(results, target, keys, directory)
     if not saved:
         return f"Cases: no new failure to save in {directory}"

@@ -19,6 +19,7 @@ import traceback
 from collections.abc import Sequence
 from typing import TextIO
 
+from contacts_core.cases import CaseError
 from contacts_core.options import Parser
 from contract_tests import __version__, exits
 from contract_tests.cases import saved_text
@@ -26,7 +27,7 @@ from contract_tests.config import ENV_PREFIX, OPTIONS, Config, ConfigError, buil
 from contract_tests.engine import run, signal_of
 from contract_tests.events import Event, PhaseFinished, PhaseStarted, Progress
 from contract_tests.outcome import Outcome
-from contract_tests.report import console, from_outcome, write
+from contract_tests.report import console, from_outcome, write_files
 from contract_tests.signals import ignoring_interrupts, terminate_as_interrupt
 
 PROG = "contacts-contract"
@@ -158,7 +159,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 def finish(outcome: Outcome, config: Config) -> int:
     """Print the summary, write every file asked for; the exit status. Runs to the end
-    even when interrupted again: what was found must not be lost."""
+    even when interrupted again, or when a file cannot be written: what was found must
+    not be lost."""
     with ignoring_interrupts():
         report = from_outcome(outcome)
         print(console(report, config.report), flush=True)
@@ -176,18 +178,17 @@ def finish(outcome: Outcome, config: Config) -> int:
                 "what ran until then is reported",
                 file=sys.stderr,
             )
-        try:
-            write(report, config.junit_xml, config.report)
-            if config.save_cases is not None:
-                found = [*outcome.results, *outcome.warnings]
+        unwritten = write_files(report, config.junit_xml, config.report)
+        if config.save_cases is not None:
+            found = [*outcome.results, *outcome.warnings]
+            try:
                 print(saved_text(found, outcome.target, outcome.keys, config.save_cases))
-        except Exception as error:
-            known = exits.for_error(error)
-            if known is None:
-                raise
-            print(f"{PROG}: {known[1]}", file=sys.stderr)
-            return known[0]
-    return exits.status(outcome)
+            except CaseError as error:
+                unwritten.append(f"cannot save the cases: {error}")
+        for line in unwritten:
+            print(f"{PROG}: error: {line}", file=sys.stderr)
+    status = exits.status(outcome)
+    return exits.unwritten(status) if unwritten else status
 
 
 if __name__ == "__main__":

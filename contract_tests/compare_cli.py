@@ -13,6 +13,7 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
+from contacts_core.cases import CaseError
 from contacts_core.options import ConfigError, Option, Parser, url
 from contract_tests import __version__, exits
 from contract_tests.cases import saved_text
@@ -25,7 +26,7 @@ from contract_tests.comparison import (
 from contract_tests.config import ENV_PREFIX, OPTIONS, Config
 from contract_tests.differences import KINDS
 from contract_tests.engine import signal_of
-from contract_tests.report import console, write
+from contract_tests.report import console, write_files
 from contract_tests.report.model import from_comparison
 from contract_tests.signals import ignoring_interrupts, terminate_as_interrupt
 
@@ -75,7 +76,9 @@ def build_parser() -> Parser:
     )
     parser.epilog = (
         "exit status:\n  0  no difference of the kinds --fail-on names\n  1  such a "
-        "difference\n  2  usage error\n  3  could not judge: a side unreachable, a key or URL "
+        "difference\n  2  usage error (an option, a case file, a report path); or a file "
+        "asked for could not be\n     written at the end of a comparison that found no such "
+        "difference (the others are)\n  3  could not judge: a side unreachable, a key or URL "
         "no correct\n     backend would answer so, or nothing to compare (a --recording "
         "with\n     no exchange to replay)\n  4  internal error, not a verdict on "
         "either side\n  130/143  interrupted (SIGINT/SIGTERM); the summary and report files "
@@ -125,18 +128,26 @@ def main(argv: Sequence[str]) -> None:
 
 def finish(outcome: ComparisonOutcome, config: CompareConfig) -> int:
     """Print the summary, write every file asked for; the exit status. Runs to the end
-    even when interrupted again: what was found must not be lost."""
+    even when interrupted again, or when a file cannot be written: what was found must
+    not be lost."""
     with ignoring_interrupts():
         report = from_comparison(outcome)
         print(console(report, config.suite.report), flush=True)
         suite = config.suite
-        try:
-            write(report, suite.junit_xml, suite.report)
-            if suite.save_cases is not None:
-                target = outcome.mock if config.recording else outcome.backend
+        unwritten = write_files(report, suite.junit_xml, suite.report)
+        if suite.save_cases is not None:
+            target = outcome.mock if config.recording else outcome.backend
+            try:
                 print(saved_text(outcome.results, target, outcome.keys, suite.save_cases))
-        except Exception as error:
-            return _failed(error)
+            except CaseError as error:
+                unwritten.append(f"cannot save the cases: {error}")
+        for line in unwritten:
+            print(f"{PROG}: error: {line}", file=sys.stderr)
+    status = _status(outcome)
+    return exits.unwritten(status) if unwritten else status
+
+
+def _status(outcome: ComparisonOutcome) -> int:
     if outcome.diagnosis is not None:
         print(f"{PROG}: could not judge: {outcome.diagnosis}", file=sys.stderr)
         return exits.NOT_JUDGED

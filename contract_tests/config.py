@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from contacts_core.options import ConfigError, Option, key, key_table, number, resolve, url
+from contacts_core.outputs import output_file, output_folder
 
 __all__ = ["ENV_PREFIX", "OPTIONS", "Config", "ConfigError", "build"]
 
@@ -91,9 +92,14 @@ OPTIONS = (
         "at most this many requests per second (default: no limit)",
         "R",
     ),
-    Option("junit-xml", Path, "write a JUnit XML report here, one test case per check", "PATH"),
     Option(
-        "report", Path, "write a readable report here: markdown, or HTML if PATH ends .html", "PATH"
+        "junit-xml", output_file, "write a JUnit XML report here, one test case per check", "PATH"
+    ),
+    Option(
+        "report",
+        output_file,
+        "write a readable report here: markdown, or HTML if PATH ends .html",
+        "PATH",
     ),
     Option(
         "clock-skew",
@@ -135,7 +141,7 @@ OPTIONS = (
     ),
     Option(
         "save-cases",
-        Path,
+        output_folder,
         "write every distinct failure (and warning raised) of the run to DIR/<check>.jsonl "
         "as a case to replay with --cases (new ones are added to a file there)",
         "DIR",

@@ -3,7 +3,11 @@
 0  the contract holds
 1  the contract is broken (or, with --warnings-as-errors, a warning was raised; with
    --fail-under-coverage, the run's input coverage is under it)
-2  usage error: a wrong option, an unreadable case file, a report that cannot be written
+2  usage error: a wrong option, an unreadable case file, a report path that cannot be
+   written (checked before the run); or a file that could not be written at the end of a
+   run that found nothing wrong (a full disk: the other files are written). A run that
+   ended with another status keeps it: a file that cannot be written never hides a
+   verdict, nor passes for one
 3  could not judge the backend: unreachable, lost mid-run (1 if a check had failed by
    then), the run's own set-up is wrong (a --base-url that serves nothing or
    something else, a key refused on every request), or it sent nothing (--cases-only
@@ -25,7 +29,8 @@ HELP = """exit status:
   0  the contract holds
   1  the contract is broken (with --warnings-as-errors: or a warning was raised;
      with --fail-under-coverage PCT: or the input coverage is under PCT)
-  2  usage error (an option, a case file, a report path)
+  2  usage error (an option, a case file, a report path); or a file asked for could
+     not be written at the end of a run that found nothing wrong (the others are)
   3  could not judge the backend: check the configuration (unreachable, a
      --base-url or key that no correct backend would answer so, or nothing sent:
      --cases-only with no case it could send), or the backend stopped answering
@@ -43,6 +48,13 @@ def status(outcome: Outcome) -> int:
     return {Verdict.HOLDS: OK, Verdict.BROKEN: BROKEN, Verdict.NOT_JUDGED: NOT_JUDGED}[
         outcome.verdict
     ]
+
+
+def unwritten(status: int) -> int:
+    """The exit status of a run that could not write a file it was asked for: its own,
+    unless that was 0 (USAGE then). Never BROKEN for a contract that held, and never
+    anything else for one that did not."""
+    return USAGE if status == OK else status
 
 
 def for_error(error: BaseException) -> tuple[int, str] | None:

@@ -54,6 +54,8 @@ OUTCOME: pytest.StashKey[Outcome] = pytest.StashKey()
 REPORT: pytest.StashKey[Report] = pytest.StashKey()
 CASE_TARGET: pytest.StashKey[CaseTarget] = pytest.StashKey()
 SAVED = pytest.StashKey[str]()
+UNWRITTEN = pytest.StashKey[list[str]]()
+"""A line for each file asked for that could not be written at the end of the run."""
 PREFIX = "contract_"
 ALIAS = "--contract-"
 CASES_PHASE = "cases"
@@ -190,7 +192,7 @@ def contract_outcome(request: pytest.FixtureRequest) -> Outcome:
     from contract_tests.client_warnings import ContractWarning
     from contract_tests.engine import run
     from contract_tests.http import TargetUnreachable
-    from contract_tests.report import from_outcome, write
+    from contract_tests.report import from_outcome, write_files
 
     config = request.config
     settings = _settings(config)
@@ -199,18 +201,19 @@ def contract_outcome(request: pytest.FixtureRequest) -> Outcome:
     except (CaseError, TargetUnreachable) as error:
         status, line = exits.for_error(error) or (exits.INTERNAL_ERROR, str(error))
         pytest.exit(f"contacts-contract: {line}", returncode=status)
+    report = from_outcome(outcome)
+    config.stash[OUTCOME] = outcome
+    config.stash[REPORT] = report
+    unwritten = write_files(report, None, settings.report)
     if settings.save_cases is not None:
         found = [*outcome.results, *outcome.warnings]
         try:
             config.stash[SAVED] = saved_text(
                 found, outcome.target, outcome.keys, settings.save_cases
             )
-        except (CaseError, OSError) as error:
-            pytest.exit(f"contacts-contract: error: cannot save cases: {error}", returncode=2)
-    report = from_outcome(outcome)
-    config.stash[OUTCOME] = outcome
-    config.stash[REPORT] = report
-    write(report, None, settings.report)
+        except CaseError as error:
+            unwritten.append(f"cannot save the cases: {error}")
+    config.stash[UNWRITTEN] = unwritten
     if outcome.interrupted is not None:
         raise KeyboardInterrupt  # what was found is written; pytest now stops as asked
     if outcome.diagnosis is not None:
@@ -244,6 +247,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     sender = session.config.stash.get(CASE_TARGET, None)
     if sender is not None and session.exitstatus == pytest.ExitCode.OK:
         sender.judged_nothing(session)
+    if session.config.stash.get(UNWRITTEN, None):
+        from contract_tests import exits
+
+        session.exitstatus = exits.unwritten(session.exitstatus)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
@@ -261,6 +268,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         saved = config.stash.get(SAVED, None)
         if saved is not None:
             terminalreporter.write_line(saved)
+        for line in config.stash.get(UNWRITTEN, []):
+            terminalreporter.write_line(f"contacts-contract: error: {line}", red=True)
 
 
 # --- case files ---------------------------------------------------------------------------

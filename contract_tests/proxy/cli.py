@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from contacts_core.cases import MAX_FILE_BYTES
 from contacts_core.logs import LogFormat, log_config
@@ -19,6 +18,7 @@ from contacts_core.options import (
     port,
     url,
 )
+from contacts_core.outputs import output_file
 from contacts_core.serve import is_loopback
 from contacts_core.spec import operation
 from contract_tests import __version__
@@ -52,7 +52,7 @@ OPTIONS = (
            "that need none", "KEY=ROLE", separator=",", collect=key_table, setting="tokens"),
     Option("strict", help="answer 502 with the violations instead of an answer that broke the "
            "contract", flag=True),
-    Option("record", Path, "append every exchange of the operation to FILE, one JSON line each, "
+    Option("record", output_file, "append every exchange of the operation to FILE, one JSON line each, "
            "keys masked", "FILE"),
     Option("record-max-bytes", number(int, 1, MAX_FILE_BYTES), "stop recording before FILE "
            "passes N bytes (the default is also the most: what the suite reads back of a case "

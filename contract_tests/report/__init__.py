@@ -6,7 +6,7 @@ masking of keys sit beside them (`shell`, `secrets`).
 """
 
 from contract_tests.report.console import case_text, console, group_text
-from contract_tests.report.files import write
+from contract_tests.report.files import write, write_files
 from contract_tests.report.html import html
 from contract_tests.report.junit import junit
 from contract_tests.report.markdown import markdown
@@ -31,4 +31,5 @@ __all__ = [
     "markdown",
     "model",
     "write",
+    "write_files",
 ]

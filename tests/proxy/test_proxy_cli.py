@@ -164,6 +164,10 @@ def proxy_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Compl
             ("--upstream", "http://127.0.0.1:1", "--upstream-timeout", "0"),
             "--upstream-timeout: 0 must be more than 0 and at most 3600",
         ),
+        (
+            ("--upstream", "http://127.0.0.1:1", "--record", "/"),
+            "--record: / is a folder: give a file's path",
+        ),
     ],
 )
 def test_usage_errors_are_one_line(args: tuple[str, ...], message: str) -> None:

@@ -20,7 +20,9 @@ from contract_tests.client_warnings import WARNINGS
 from contract_tests.config import ConfigError, build
 from contract_tests.http import Request
 from contract_tests.report import Secrets, curl
-from tests.support.commands import contract, said
+from mock_server.embedded import EmbeddedMock
+from mock_server.settings import Settings
+from tests.support.commands import case_line, contract, said, write_lines
 from tests.support.processes import free_port, running_mock
 from tests.support.tls_proxy import tls_proxy
 
@@ -102,6 +104,54 @@ def test_one_key_for_two_roles_is_a_usage_error_naming_both_options(
     # The suite would expect two answers to one request, and blame the backend for one.
     with pytest.raises(ConfigError, match=f"^the same key is given for {message}"):
         build({"base_url": "http://127.0.0.1:9", **given}, {})
+
+
+def test_a_path_that_cannot_be_written_is_refused_before_anything_is_sent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a-file").write_text("")
+    unreachable = f"http://127.0.0.1:{free_port()}"  # had it sent anything, it would exit 3
+    for args, says in (
+        (("--junit-xml", str(tmp_path)), f"--junit-xml: {tmp_path} is a folder: give a file's path"),
+        (("--report", str(tmp_path / "a-file" / "r.md")), f"--report: {tmp_path}/a-file is not a folder"),
+        (("--save-cases", str(tmp_path / "a-file")), f"--save-cases: {tmp_path}/a-file is not a folder: give a folder's path"),
+    ):  # fmt: skip
+        with pytest.raises(SystemExit) as exit_info:
+            cli.main(["--base-url", unreachable, "--token", "k", *args])
+        assert exit_info.value.code == 2
+        assert capsys.readouterr().err == f"contacts-contract: error: {says}\n"
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
+@pytest.mark.parametrize(("fault", "status"), [(None, 2), ("email-lowercased", 1)])
+def test_a_file_that_cannot_be_written_at_the_end_keeps_the_verdict_and_the_other_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fault: str | None, status: int
+) -> None:
+    """A full disk at the end: every other file is written, one line says which was not,
+    and the status is the verdict's (2 for a contract that held: never 1)."""
+    mixed_case = case_line("mixed case", {"subject": "Hi", "email": "Jo@Example.COM"})
+    cases = write_lines(tmp_path / "cases.jsonl", mixed_case)
+    found = tmp_path / "found"
+    write_lines(found / "echo.jsonl", "not a case")  # saving the echo failure there fails
+    junit = tmp_path / "out" / "junit.xml"
+    with (
+        EmbeddedMock(Settings(port=0, fault=fault)) as mock,
+        pytest.raises(SystemExit) as exit_info,
+    ):
+        cli.main([
+            "--base-url", mock.url, "--token", "staff-token", "--cases", str(cases), "--cases-only",
+            "--report", "/dev/full", "--junit-xml", str(junit), "--save-cases", str(found),
+        ])  # fmt: skip
+    err = capsys.readouterr().err
+    assert exit_info.value.code == status, err
+    assert "Traceback" not in err
+    assert "contacts-contract: error: cannot write /dev/full: No space left on device\n" in err
+    assert "echo" in junit_cases(junit)
+    if fault:
+        assert (
+            f"contacts-contract: error: cannot save the cases: {found}/echo.jsonl:1: not JSON"
+            in err
+        )
 
 
 @pytest.mark.slow

@@ -67,10 +67,30 @@ def test_plugin_exit_codes_for_bad_options_and_unreachable_targets(tmp_path: Pat
     bad = pytest_pyargs(tmp_path, "--workers", "0")
     assert bad.returncode == 2
     assert "contacts-contract: error: --workers" in bad.stdout + bad.stderr
+    # A report path that can never be written: one line before anything is sent, not an
+    # error per test after the whole run.
+    folder = pytest_pyargs(tmp_path, "--report", str(tmp_path))
+    assert folder.returncode == 2, said(folder)
+    assert f"contacts-contract: error: --report: {tmp_path} is a folder" in folder.stdout
+    assert "no tests ran" in folder.stdout
     url = f"http://127.0.0.1:{free_port()}"
     gone = pytest_pyargs(tmp_path, "--base-url", url, "--token", "k")
     assert gone.returncode == 3
     assert f"cannot reach {url}/api/contacts/: connection refused" in gone.stdout + gone.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
+def test_a_report_that_cannot_be_written_at_the_end_is_one_line_not_a_verdict(
+    tmp_path: Path,
+) -> None:
+    result = pytest_pyargs(tmp_path, "--max-examples", "3", "--report", "/dev/full")
+    assert result.returncode == 2, said(result)  # the contract held: never 1
+    assert f"{len(CHECKS)} passed" in result.stdout
+    assert "contacts-contract: error: cannot write /dev/full: No space left on device" in (
+        result.stdout
+    )
+    assert "Traceback" not in result.stdout + result.stderr
 
 
 @pytest.mark.slow
