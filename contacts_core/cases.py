@@ -192,7 +192,8 @@ class CaseLog:
         self.full = False
 
     def add(self, line: str) -> bool:
-        """Append one line; False (and nothing written) once the file is full."""
+        """Append one line; False (and nothing written) once the file is full, or once a
+        write failed (a full disk): the server that records keeps serving."""
         data = (line + "\n").encode("utf-8")
         if self.full:
             return False
@@ -202,7 +203,12 @@ class CaseLog:
                 "recording stopped: %s would pass its limit of %d bytes", self.path, self.max_bytes
             )
             return False
-        os.write(self._fd, data)
+        try:
+            os.write(self._fd, data)
+        except OSError as error:
+            self.full = True
+            self.log.warning("recording stopped: cannot write %s: %s", self.path, error.strerror)
+            return False
         return True
 
     def close(self) -> None:

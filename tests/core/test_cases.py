@@ -377,6 +377,19 @@ def test_a_case_log_appends_whole_lines_and_stops_when_full(
     assert stopped == [f"recording stopped: {file} would pass its limit of {small.max_bytes} bytes"]
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
+def test_a_case_log_that_cannot_write_stops_and_says_so_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The mock and the proxy record through it: a full disk must not fail their answers.
+    log = cases.CaseLog(Path("/dev/full"))
+    assert not log.add(cases.dumps(case(label="one")))
+    assert not log.add(cases.dumps(case(label="two")))
+    log.close()
+    stopped = [r.getMessage() for r in caplog.records if "recording stopped" in r.getMessage()]
+    assert stopped == ["recording stopped: cannot write /dev/full: No space left on device"]
+
+
 def test_what_a_recorder_saw_rides_along_and_is_checked_too(tmp_path: Path) -> None:
     seen = {
         "time": "2026-01-15T10:00:00.000000Z",
