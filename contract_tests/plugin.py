@@ -15,6 +15,12 @@ pytest-playwright[base-url]), or pytest-playwright's own without it: the suite t
 its value (its PYTEST_BASE_URL and `base_url` ini setting too), and `--contract-base-url`
 names the API when that `--base-url` names another application.
 
+From the suite's first use to the session's end, SIGTERM (what a CI job's timeout sends)
+stops pytest as Ctrl-C does: the run stops, its report and cases are written, each
+contract test reports what its check found until then (so pytest's JUnit holds them,
+marked by the test suite property `interrupted`), and pytest ends as interrupted, with
+its own exit status 2. A pytest run that never uses the suite keeps its signals as they were.
+
 A warning the run raises is a pytest warning (`ContractWarning`, in pytest's warnings
 summary) and a property of pytest's JUnit test suite; with --warnings-as-errors, the
 session fails on it.
@@ -30,6 +36,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import threading
 import warnings
 from collections import Counter
 from collections.abc import Callable, Generator, Iterator
@@ -56,6 +63,7 @@ CASE_TARGET: pytest.StashKey[CaseTarget] = pytest.StashKey()
 SAVED = pytest.StashKey[str]()
 UNWRITTEN = pytest.StashKey[list[str]]()
 """A line for each file asked for that could not be written at the end of the run."""
+TERMINATE = pytest.StashKey[bool]()
 PREFIX = "contract_"
 ALIAS = "--contract-"
 CASES_PHASE = "cases"
@@ -193,9 +201,11 @@ def contract_outcome(request: pytest.FixtureRequest) -> Outcome:
     from contract_tests.engine import run
     from contract_tests.http import TargetUnreachable
     from contract_tests.report import from_outcome, write_files
+    from contract_tests.signals import ignoring_interrupts
 
     config = request.config
     settings = _settings(config)
+    _terminate_as_interrupt(config)
     try:
         outcome = run(settings)
     except (CaseError, TargetUnreachable) as error:
@@ -204,31 +214,67 @@ def contract_outcome(request: pytest.FixtureRequest) -> Outcome:
     report = from_outcome(outcome)
     config.stash[OUTCOME] = outcome
     config.stash[REPORT] = report
-    unwritten = write_files(report, None, settings.report)
-    if settings.save_cases is not None:
-        found = [*outcome.results, *outcome.warnings]
-        try:
-            config.stash[SAVED] = saved_text(
-                found, outcome.target, outcome.keys, settings.save_cases
-            )
-        except CaseError as error:
-            unwritten.append(f"cannot save the cases: {error}")
+    with ignoring_interrupts():  # what was found is written whole
+        unwritten = write_files(report, None, settings.report)
+        if settings.save_cases is not None:
+            found = [*outcome.results, *outcome.warnings]
+            try:
+                config.stash[SAVED] = saved_text(
+                    found, outcome.target, outcome.keys, settings.save_cases
+                )
+            except CaseError as error:
+                unwritten.append(f"cannot save the cases: {error}")
     config.stash[UNWRITTEN] = unwritten
+    record = _suite_property(request)
     if outcome.interrupted is not None:
-        raise KeyboardInterrupt  # what was found is written; pytest now stops as asked
-    if outcome.diagnosis is not None:
+        # Each contract test still reports what its check found until then, for pytest's
+        # JUnit; the session stops after the last of them (pytest_runtest_protocol).
+        record("interrupted", report.ended_early)
+    elif outcome.diagnosis is not None:
         pytest.exit(
             f"contacts-contract: could not judge the backend: {outcome.diagnosis}",
             returncode=exits.NOT_JUDGED,
         )
-    if outcome.lost is not None:
+    elif outcome.lost is not None:
         pytest.exit(f"contacts-contract: {report.summary}", returncode=exits.status(outcome))
-    record = _suite_property(request)
     for group in report.raised:
         message = f"{group.name}: {group.examples[0].message} ({group.counted('warning')})"
         record(f"warning {group.name}", message)
         warnings.warn(ContractWarning(message), stacklevel=1)
     return outcome
+
+
+def _terminate_as_interrupt(config: pytest.Config) -> None:
+    """From the suite's first request to the session's end, SIGTERM (what a CI job's
+    timeout sends) stops pytest as Ctrl-C does, so that what ran is still reported. A
+    pytest run that never uses the suite keeps its signals as they were."""
+    if TERMINATE in config.stash or threading.current_thread() is not threading.main_thread():
+        return
+    from contract_tests.signals import terminate_as_interrupt
+
+    stack = ExitStack()
+    stack.enter_context(terminate_as_interrupt())
+    config.add_cleanup(stack.close)
+    config.stash[TERMINATE] = True
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(
+    item: pytest.Item, nextitem: pytest.Item | None
+) -> Generator[None, object, object]:
+    result = yield
+    outcome = item.config.stash.get(OUTCOME, None)
+    if outcome is not None and outcome.interrupted is not None and not _uses_suite(nextitem):
+        # pytest's own way to stop a session, as on Ctrl-C: its exit status 2.
+        item.session.shouldstop = (
+            f"contacts-contract interrupted ({outcome.interrupted}) after "
+            f"{outcome.duration:.0f} s; what ran until then is reported"
+        )
+    return result
+
+
+def _uses_suite(item: pytest.Item | None) -> bool:
+    return item is not None and "contract_outcome" in getattr(item, "fixturenames", ())
 
 
 def _suite_property(request: pytest.FixtureRequest) -> Callable[[str, object], None]:
@@ -381,6 +427,7 @@ class CaseTarget:
         self.nothing_sent = ""
         """Why a session of case items alone sent none of them, if it did not."""
         settings = _settings(config)
+        _terminate_as_interrupt(config)
         self._stack = ExitStack()
         config.add_cleanup(self._stack.close)
         base_url, self.keys = self._stack.enter_context(target(settings))

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
+from contract_tests.checks import CHECKS
 from tests.support.processes import MockProcess, running_mock
 
 pytestmark = [pytest.mark.process, pytest.mark.slow]
@@ -135,28 +136,37 @@ def test_a_signal_mid_run_leaves_the_summary_reports_cases_and_seed(
     assert (saved / "echo.jsonl").read_text().strip()
 
 
-def test_the_plugin_interrupted_writes_its_report(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_the_plugin_interrupted_writes_its_report_and_junit(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    """SIGTERM (a CI job's timeout) as Ctrl-C: the report is written, every contract test
+    says what its check found until then, and pytest's JUnit holds them, marked."""
+    report, junit = tmp_path / "report.md", tmp_path / "junit.xml"
     with running_mock("--latency", LATENCY_MS, "--fault", "email-lowercased") as mock:
-        interrupt_the_plugin(mock, tmp_path)
-    text = (tmp_path / "report.md").read_text()
-    assert "interrupted after" in text
-    assert "`echo`" in text
-
-
-def interrupt_the_plugin(slow_faulty_mock: MockProcess, tmp_path: Path) -> None:
-    report = tmp_path / "report.md"
-    command = [
-        sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--pyargs", "contract_tests",
-        "--base-url", slow_faulty_mock.base_url, "--token", "staff-token", "--seed", SEED,
-        "--report", str(report),
-    ]  # fmt: skip
-    with running(command, cwd=tmp_path) as run:
-        # pytest says nothing until the suite has run: the mock's journal tells when the
-        # fixed examples (which meet the fault) are done.
-        wait_for_requests(slow_faulty_mock, FIXED_AND_SOME)
-        out, _, _ = interrupt(run, signal.SIGINT)
+        command = [
+            sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--pyargs",
+            "contract_tests", "--base-url", mock.base_url, "--token", "staff-token",
+            "--seed", SEED, "--report", str(report), "--junit-xml", str(junit),
+        ]  # fmt: skip
+        with running(command, cwd=tmp_path) as run:
+            # pytest says nothing until the suite has run: the mock's journal tells when
+            # the fixed examples (which meet the fault) are done.
+            wait_for_requests(mock, FIXED_AND_SOME)
+            out, _, took = interrupt(run, sig)
     assert run.returncode == 2, out[-2000:]  # pytest's own status for an interrupted session
-    assert "KeyboardInterrupt" in out
+    assert took < STOPS_WITHIN_S, f"{took:.1f} s after {sig.name}"
+    assert f"Interrupted: contacts-contract interrupted ({sig.name}) after" in out
+    assert "FAILED test_contract.py::test_contract[echo]" in out
+    text = report.read_text()
+    assert "interrupted after" in text
+    assert f"by {sig.name}" in text
+    assert "`echo`" in text
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite is not None
+    assert suite.get("tests") == str(len(CHECKS))
+    properties = {p.get("name"): p.get("value") for p in suite.iter("property")}
+    assert properties["interrupted"].startswith(f"by {sig.name} after ")
 
 
 def test_an_interrupted_comparison_reports_what_it_compared(
