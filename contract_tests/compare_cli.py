@@ -26,6 +26,7 @@ from contract_tests.comparison import (
 from contract_tests.config import ENV_PREFIX, OPTIONS, Config
 from contract_tests.differences import KINDS
 from contract_tests.engine import signal_of
+from contract_tests.http import TargetLost, TargetUnreachable
 from contract_tests.report import console, write_files
 from contract_tests.report.model import from_comparison
 from contract_tests.signals import ignoring_interrupts, terminate_as_interrupt
@@ -36,11 +37,25 @@ _SHARED = (
     "rate-limit", "junit-xml", "report", "show-token", "insecure", "cases", "save-cases",
 )  # fmt: skip
 _BY_NAME = {option.name: option for option in OPTIONS}
+# The suite's help says what an option does in a run of the suite; here, what it does in
+# a comparison.
+_HELP = {
+    "admin-token": "an admin key both sides accept: the requests made with it are compared "
+    "too (an embedded mock gets it with the admin role)",
+    "non-staff-token": "a key of an account without permission that both sides know: the "
+    "requests made with it are compared too (an embedded mock gets it with the user role)",
+    "junit-xml": "write a JUnit XML report here, one test case per kind of difference",
+    "save-cases": "write every distinct difference found, of any kind, to DIR/<kind>.jsonl "
+    "as a case to replay against either side with --cases (new ones are added to a file "
+    "there)",
+}
 
 
 def _kinds(text: str) -> tuple[str, ...]:
-    """Kinds of difference, comma-separated; "" for none."""
+    """Kinds of difference, comma-separated, at least one: none would turn the gate off."""
     named = tuple(kind.strip() for kind in text.split(",") if kind.strip())
+    if not named:
+        raise ValueError(f"name at least one kind of difference: {', '.join(KINDS)}")
     for kind in named:
         if kind not in KINDS:
             raise ValueError(f"{kind!r} is not a kind of difference: {', '.join(KINDS)}")
@@ -55,10 +70,8 @@ COMPARE_OPTIONS = (
            "requests are sent to the mock and its answers compared with the backend's, "
            "which the recording holds; no --base-url then", "FILE", separator=os.pathsep),
     Option("fail-on", _kinds, "the kinds of difference that fail the run (exit 1), "
-           "comma-separated: "
-           f"{', '.join(KINDS)} (default {', '.join(DEFAULT_FAIL_ON)})", "KIND",
-           ",".join(DEFAULT_FAIL_ON)),
-    *(_BY_NAME[name] for name in _SHARED),
+           f"comma-separated: {', '.join(KINDS)}", "KIND", ",".join(DEFAULT_FAIL_ON)),
+    *(replace(_BY_NAME[name], help=_HELP.get(name, _BY_NAME[name].help)) for name in _SHARED),
     replace(_BY_NAME["max-time"], help="seconds for the whole comparison: the cases and the "
             "fixed examples always run whole, a generated sample takes the rest (default 30)"),
 )  # fmt: skip
@@ -121,7 +134,7 @@ def main(argv: Sequence[str]) -> None:
         which = signal_of(interrupt)
         print(f"\n{PROG}: interrupted ({which}) before the comparison began", file=sys.stderr)
         raise SystemExit(exits.SIGNALLED[which]) from None
-    except Exception as error:
+    except (Exception, TargetLost) as error:
         raise SystemExit(_failed(error)) from None
     raise SystemExit(finish(outcome, config))
 
@@ -161,10 +174,13 @@ def _status(outcome: ComparisonOutcome) -> int:
     return exits.OK if outcome.ok else exits.BROKEN
 
 
-def _failed(error: Exception) -> int:
+def _failed(error: Exception | TargetLost) -> int:
     """One line for an error that ended the comparison, and its exit status; a bug of the
     comparison never passes for a difference (exit 1)."""
     known = exits.for_error(error)
+    if isinstance(error, TargetUnreachable | TargetLost):
+        # The comparison names the side: not always the backend.
+        known = (exits.NOT_JUDGED, f"could not judge: {error}")
     if known is None:
         traceback.print_exc(file=sys.stderr)
         known = (exits.INTERNAL_ERROR, f"internal error, not a verdict on either side: {error!r}")

@@ -27,6 +27,7 @@ from contract_tests import drawing, phases
 from contract_tests.checks import Check
 from contract_tests.config import Config
 from contract_tests.contract import contract
+from contract_tests.diagnosis import Diagnosis
 from contract_tests.differences import (
     DESCRIPTIONS,
     KINDS,
@@ -40,7 +41,7 @@ from contract_tests.engine import GRACE, Engine, Unanswered, keys_for_mock, sign
 from contract_tests.events import PhaseFinished, PhaseStarted, Progress, RequestJudged, quiet
 from contract_tests.exploration import Stopped
 from contract_tests.findings import Distinct, Result
-from contract_tests.http import Request, Response
+from contract_tests.http import Request, Response, TargetLost, TargetUnreachable
 from contract_tests.model import FAILED, PASSED, WARNED, Failure, Keys, Probe
 from contract_tests.outcome import (
     CASES,
@@ -57,6 +58,7 @@ DEFAULT_FAIL_ON = ("status", "shape")
 # cases always run whole).
 DEFAULT_SAMPLE_SECONDS = 30.0
 RECORDED = "recorded exchanges"
+BACKEND, MOCK = "the backend", "the mock"
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,14 @@ class ComparisonOutcome:
         return self.diagnosis is None and self.interrupted is None and not self.failing
 
 
+def _reach(name: str, side: Engine) -> None:
+    """Raise TargetUnreachable, naming the side, unless it answers."""
+    try:
+        side.client.probe(side.base_url + side.contract.path)
+    except TargetUnreachable as error:
+        raise TargetUnreachable(f"{name}: {error}") from None
+
+
 def _kind_check(kind: str) -> Check:
     return Check(kind, "differences", DESCRIPTIONS[kind], None, lambda call: False)
 
@@ -129,6 +139,8 @@ class Comparison:
         self.config = config
         self.backend = Engine(config.suite, backend_url, keys, quiet, loaded)
         self.mock = Engine(config.suite, mock_url, keys, quiet, loaded)
+        # Its set-up advice names the option that gave its URL.
+        self.mock.diagnosis = Diagnosis(self.mock.contract, mock_url, "--mock-url")
         self.progress = progress
         self.keys = keys
         self.tally = _Tally()
@@ -148,8 +160,8 @@ class Comparison:
         comparison is interrupted."""
         if self._stop.is_set():
             raise Stopped()
-        ours = self._send(self.mock, probe)
-        theirs = self._send(self.backend, probe)
+        ours = self._send(MOCK, self.mock, probe)
+        theirs = self._send(BACKEND, self.backend, probe)
         if phase == FIXED:
             for side, sent in ((self.mock, ours), (self.backend, theirs)):
                 if isinstance(sent[1], Response):
@@ -180,11 +192,13 @@ class Comparison:
         return failures
 
     @staticmethod
-    def _send(side: Engine, probe: Probe) -> tuple[Request, Response | str]:
+    def _send(name: str, side: Engine, probe: Probe) -> tuple[Request, Response | str]:
         try:
             call = side.call(probe)
         except Unanswered as error:
             return error.request, error.reason
+        except TargetLost as lost:
+            raise TargetLost(f"{name}: {lost}") from None
         return call.request, call.response
 
     def _differences(
@@ -266,8 +280,8 @@ class Comparison:
         does not answer at all. An interrupt (KeyboardInterrupt) ends the comparison
         within GRACE seconds, and its outcome says so."""
         started = time.monotonic()
-        for side in (self.mock, self.backend):
-            side.client.probe(side.base_url + side.contract.path)
+        _reach(MOCK, self.mock)
+        _reach(BACKEND, self.backend)
         errors: list[BaseException] = []
         # In a thread of its own, as the suite's engine runs, so that an interrupt reaches
         # this thread, not Hypothesis' engine in the middle of a phase.
@@ -311,7 +325,7 @@ class Comparison:
             errors.append(error)
 
     def _diagnosis(self) -> str | None:
-        for name, side in (("the backend", self.backend), ("the mock", self.mock)):
+        for name, side in ((BACKEND, self.backend), (MOCK, self.mock)):
             problem = side.diagnosis.problem()
             if problem is not None:
                 return f"{name}: {problem}"
@@ -377,7 +391,7 @@ def replay_recording(
     backend's answer the recording holds."""
     started = time.monotonic()
     mock = Engine(config.suite, mock_url, keys)
-    mock.client.probe(mock_url + mock.contract.path)
+    _reach(MOCK, mock)
     tally, statuses, unsent = _Tally(), Counter[int](), []
     compared = differing = 0
     record = PhaseRun(RECORDED, started=started)

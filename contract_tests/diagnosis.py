@@ -40,9 +40,11 @@ class Diagnosis:
     """Watches the answers of the fixed examples; `problem()` says what is wrong with the
     run's own set-up, in one line, or None."""
 
-    def __init__(self, contract: Contract, base_url: str) -> None:
+    def __init__(self, contract: Contract, base_url: str, option: str = "--base-url") -> None:
         self.contract = contract
         self.base_url = base_url
+        self.option = option
+        """The option that gave base_url, named in the advice."""
         self.on_path: Counter[bool] = Counter()  # answers on the spec's path: served or not
         self.foreign: Counter[str] = Counter()
         """Answers no implementation of the operation gives, by status and media type."""
@@ -89,8 +91,10 @@ class Diagnosis:
         root = self.contract.operation.root_of(self.base_url)
         if root is not None:
             operation = self.contract.heading_path
-            return f"{line}; --base-url already ends in {operation}: give the server's root, {root}"
-        return f"{line}; check --base-url (the server's root, without {self.contract.path})"
+            return (
+                f"{line}; {self.option} already ends in {operation}: give the server's root, {root}"
+            )
+        return f"{line}; check {self.option} (the server's root, without {self.contract.path})"
 
     def _refused(self, kind: str, who: str, role: str, seen: Counter[int]) -> str:
         statuses = "/".join(str(code) for code in sorted(seen))

@@ -441,7 +441,8 @@ def from_comparison(outcome: ComparisonOutcome) -> Report:
     if not outcome.recorded:
         facts.insert(2, ("Seed", str(outcome.seed)))
     if outcome.diagnosis is not None:
-        summary = f"{Verdict.NOT_JUDGED.value}: {outcome.diagnosis}"
+        # The diagnosis names the side: the mock's set-up may be the wrong one.
+        summary = f"could not judge: {outcome.diagnosis}"
     elif outcome.recorded:
         summary = (
             f"the mock answers {outcome.differing} of {outcome.pairs} recorded exchanges "

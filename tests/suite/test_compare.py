@@ -12,18 +12,20 @@ from pathlib import Path
 import httpx
 import pytest
 
-from contract_tests import cases, phases
+from contract_tests import cases, compare_cli, phases
 from contract_tests.compare_cli import finish, parse_config
 from contract_tests.comparison import CompareConfig, Comparison, replay_recording
 from contract_tests.config import Config
-from contract_tests.differences import HEADERS, SHAPE, STATUS, VALUES
-from contract_tests.model import Keys
+from contract_tests.differences import HEADERS, KINDS, SHAPE, STATUS, VALUES
+from contract_tests.http import TargetLost, TargetUnreachable
+from contract_tests.model import Keys, Probe
 from contract_tests.outcome import FIXED
+from contract_tests.report.model import from_comparison
 from mock_server import faults
 from mock_server.embedded import EmbeddedMock
 from mock_server.settings import Settings
 from tests.support.commands import case_line, contract, said, write_lines
-from tests.support.processes import running_mock, running_proxy
+from tests.support.processes import free_port, running_mock, running_proxy
 from tests.support.proxying import fixed_probes, send
 
 pytestmark = pytest.mark.process
@@ -136,6 +138,77 @@ def test_a_wrong_key_is_the_set_up_not_a_difference(correct: EmbeddedMock) -> No
     assert result.returncode == 3, said(result)
     assert "could not judge" in result.stderr
     assert "the staff key (--token) was refused (401) on every request" in result.stderr
+
+
+def test_a_wrong_mock_url_is_named_with_its_option(correct: EmbeddedMock) -> None:
+    comparison = compared(correct.url, correct.url + "/api/contacts")
+    comparison.run_whole(FIXED, phases.fixed_probes(comparison.backend.plan))
+    diagnosis = comparison._diagnosis()
+    assert diagnosis is not None
+    assert diagnosis.startswith("the mock: every request to POST ")
+    assert diagnosis.endswith(
+        f"--mock-url already ends in /api/contacts: give the server's root, {correct.url}"
+    )
+    summary = from_comparison(comparison.outcome(0.0, diagnosis)).summary
+    assert summary.startswith("could not judge: the mock: ")
+
+
+def test_a_side_unreachable_or_gone_mid_run_is_named(
+    correct: EmbeddedMock, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gone = f"http://127.0.0.1:{free_port()}"
+    for backend, mock, side in (
+        (correct.url, gone, "the mock"),
+        (gone, correct.url, "the backend"),
+    ):
+        with pytest.raises(TargetUnreachable) as unreachable:
+            compared(backend, mock).run()
+        assert (
+            str(unreachable.value)
+            == f"{side}: cannot reach {gone}/api/contacts/: connection refused"
+        )
+    comparison = compared(correct.url, correct.url)
+
+    def stops_answering(probe: Probe) -> None:
+        raise TargetLost(f"{correct.url}/api/contacts/ stopped answering: connection refused")
+
+    monkeypatch.setattr(comparison.mock, "call", stops_answering)
+    with pytest.raises(TargetLost) as lost:
+        comparison.attempt(phases.fixed_probes(comparison.backend.plan)[0], FIXED)
+    assert str(lost.value).startswith(f"the mock: {correct.url}/api/contacts/ stopped answering")
+    # The command line: one line naming the side, exit 3; never a traceback and exit 1.
+    for error in (unreachable.value, lost.value):
+
+        def run_comparison(config: CompareConfig, error: BaseException = error) -> None:
+            raise error
+
+        monkeypatch.setattr(compare_cli, "run_comparison", run_comparison)
+        with pytest.raises(SystemExit) as exit_info:
+            compare_cli.main(["--base-url", gone, "--token", "k"])
+        assert exit_info.value.code == 3
+        assert capsys.readouterr().err == f"contacts-contract compare: could not judge: {error}\n"
+
+
+def test_an_empty_fail_on_is_refused_not_a_gate_turned_off(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        compare_cli.parse_config(
+            ["--base-url", "http://127.0.0.1:9", "--token", "k", "--fail-on", ""]
+        )
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == (
+        "contacts-contract compare: error: --fail-on: name at least one kind of difference: "
+        f"{', '.join(KINDS)}\n"
+    )
+
+
+def test_help_says_what_the_suites_options_do_in_a_comparison() -> None:
+    text = " ".join(compare_cli.build_parser().format_help().split())
+    assert "a JUnit XML report here, one test case per kind of difference" in text
+    assert "every distinct difference found, of any kind, to DIR/<kind>.jsonl" in text
+    for suites_own in ("per check", "the admin checks", "the 403 checks", "failure (and warning"):
+        assert suites_own not in text
 
 
 @pytest.mark.slow
