@@ -41,7 +41,7 @@
 #   GATE_PROFILE       pr, nightly or full (default: full), see above
 #   GATE_INSTALL       what pip installs: the toolkit's git URL at a tag, or a wheel (see
 #                      above); empty: it is installed already
-#   GATE_WAIT          seconds to wait for the backend to answer (default: 120)
+#   GATE_WAIT          whole seconds to wait for the backend to answer (default: 120)
 #   GATE_JUNIT         the JUnit XML report (default: contract-junit.xml)
 #   GATE_REPORT        the readable report (default: contract-report.md)
 #   GATE_CASES         the folder of committed cases, sent first when it exists
@@ -63,6 +63,13 @@ if [ -z "$base_url" ]; then
     echo "gate: set CONTACTS_CONTRACT_BASE_URL to the backend to test" >&2
     exit 2
 fi
+
+case $wait_seconds in
+    '' | *[!0-9]*)
+        echo "gate: GATE_WAIT must be a whole number of seconds, not '${wait_seconds}'" >&2
+        exit 2
+        ;;
+esac
 
 if [ -z "${GATE_INSTALL+set}" ]; then
     echo "gate: set GATE_INSTALL to where pip gets the toolkit (it is not on PyPI): its git" \
@@ -104,6 +111,20 @@ if ! "$python" -c "import contract_tests" 2>/dev/null; then
     exit 2
 fi
 
+set -- --junit-xml "$junit" --report "$report"
+if [ -d "$cases" ]; then
+    echo "gate: the cases in $cases are sent first"
+    set -- "$@" --cases "$cases"
+fi
+if [ -n "$found" ]; then
+    set -- "$@" --save-cases "$found"
+fi
+# The suite reads its options now (the base URL, the keys, the report paths, every
+# CONTACTS_CONTRACT_* variable): a wrong one fails at once, in the suite's own words
+# (exit code 2), not after waiting for a backend it could never test.
+"$python" -c 'import sys; from contract_tests.cli import parse_config; parse_config(sys.argv[1:])' \
+    "$@" || exit 2
+
 # Any HTTP answer counts (a 401 or 405 too): the backend is up.
 echo "gate: waiting up to ${wait_seconds} s for $base_url"
 "$python" - "$base_url" "$wait_seconds" <<'PY' || exit 3
@@ -123,14 +144,6 @@ while True:
         time.sleep(1)
 PY
 
-set -- --junit-xml "$junit" --report "$report"
-if [ -d "$cases" ]; then
-    echo "gate: the cases in $cases are sent first"
-    set -- "$@" --cases "$cases"
-fi
-if [ -n "$found" ]; then
-    set -- "$@" --save-cases "$found"
-fi
 # The suite of the Python that installed it, whatever PATH holds.
 "$python" -m contract_tests "$@"
 status=$?

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -238,6 +239,25 @@ def test_nightly_profile_fails_on_warnings(tmp_path: Path) -> None:
     assert properties(junit)["max_time"] == "none"
     cases = {c.get("name"): c for c in ET.parse(junit).getroot().iter("testcase")}
     assert cases["www_authenticate_scheme"].find("failure") is not None
+
+
+def test_a_wrong_option_fails_at_once_in_the_suites_words(tmp_path: Path) -> None:
+    # Left to the wait, a URL without a scheme was only found out GATE_WAIT seconds later.
+    started = time.monotonic()
+    result = gate("127.0.0.1:9", tmp_path)
+    assert result.returncode == 2, said(result)
+    assert time.monotonic() - started < 60
+    assert result.stderr == (
+        "contacts-contract: error: CONTACTS_CONTRACT_BASE_URL: '127.0.0.1:9' is not an "
+        "http:// or https:// URL\n"
+    )
+    assert "waiting" not in result.stdout
+
+
+def test_gate_wait_must_be_whole_seconds(tmp_path: Path) -> None:
+    result = gate("http://127.0.0.1:9", tmp_path, GATE_WAIT="abc")
+    assert result.returncode == 2
+    assert result.stderr == "gate: GATE_WAIT must be a whole number of seconds, not 'abc'\n"
 
 
 def test_unknown_profile_is_a_usage_error(tmp_path: Path) -> None:
