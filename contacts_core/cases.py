@@ -271,6 +271,9 @@ def _case_files(path: Path) -> list[Path]:
     """The case files a path names: itself, or every `*.jsonl` file under a directory."""
     if path.is_dir():
         return sorted(p for p in path.rglob("*" + SUFFIX) if p.is_file())
+    if path.exists() and not path.is_file():
+        # A device or a pipe (/dev/null, say): there, but nothing to read cases from.
+        raise CaseError(f"{path}: not a regular file, nor a folder of case files")
     if not path.is_file():
         raise CaseError(f"{path}: no such file or directory")
     return [path]

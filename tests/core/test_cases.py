@@ -310,6 +310,8 @@ def test_directories_give_their_jsonl_files_in_name_order(tmp_path: Path) -> Non
     assert [c.label for c in cases.load_all([tmp_path])] == ["a", "b", "c"]
     with pytest.raises(CaseError, match=r"missing\.jsonl: no such file or directory"):
         cases.load_all([tmp_path / "missing.jsonl"])
+    with pytest.raises(CaseError, match=r"^/dev/null: not a regular file, nor a folder of case"):
+        cases.load_all([Path("/dev/null")])
 
 
 def test_the_suite_refuses_cases_for_another_operation(tmp_path: Path) -> None:
