@@ -17,29 +17,26 @@ __all__ = ["output_file", "output_folder"]
 
 def output_file(text: str) -> Path:
     """A file to write: not a folder, in a folder that is there or that can be made."""
-    path = _path(text)
-    try:
-        if path.is_dir():
-            raise ValueError(f"{text} is a folder: give a file's path")
-        if path.exists():
-            _writable(path)
-        else:
-            _can_make_in(path.parent)
-    except OSError as error:
-        raise ValueError(f"{text}: {error.strerror}") from None
-    return path
+    return _output(text, folder=False)
 
 
 def output_folder(text: str) -> Path:
     """A folder to write files in: a folder that is there, or one that can be made."""
+    return _output(text, folder=True)
+
+
+def _output(text: str, *, folder: bool) -> Path:
     path = _path(text)
     try:
-        if path.exists() and not path.is_dir():
-            raise ValueError(f"{text} is not a folder: give a folder's path")
-        if path.is_dir():
-            _writable(path)
-        else:
+        if not path.exists():
             _can_make_in(path.parent)
+        elif path.is_dir() != folder:
+            wanted = (
+                "not a folder: give a folder's path" if folder else "a folder: give a file's path"
+            )
+            raise ValueError(f"{text} is {wanted}")
+        else:
+            _writable(path)
     except OSError as error:
         raise ValueError(f"{text}: {error.strerror}") from None
     return path
