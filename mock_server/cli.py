@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from contacts_core.options import Option, Parser, key, key_role, key_table, number, origin, port
+from contacts_core.outputs import output_file
 from contacts_core.serve import is_loopback
 from mock_server import __version__, faults
 from mock_server.app import ADMIN_PREFIX, MockApp
@@ -84,7 +85,7 @@ OPTIONS = (
            "per request", default="info", choices=("debug", "info", "warning", "error")),
     Option("fault", _fault, "serve with one deliberate backend bug, to check that a contract "
            "suite catches it; see --list-faults", "NAME"),
-    Option("record", Path, "append every request of the API to FILE as a case (JSON Lines, "
+    Option("record", output_file, "append every request of the API to FILE as a case (JSON Lines, "
            "keys replaced by their roles), to replay with contacts-contract --cases", "FILE"),
 )  # fmt: skip
 

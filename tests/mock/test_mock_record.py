@@ -99,14 +99,13 @@ def test_a_recorded_file_holds_every_request_of_the_api_and_never_a_key(tmp_path
     assert [json.loads(line) for line in journal.decode().splitlines()] == lines[:-2] + lines[-1:]
 
 
-def test_record_to_a_path_that_cannot_be_written_is_one_clear_error(tmp_path: Path) -> None:
+def test_record_to_a_path_that_cannot_be_written_is_a_usage_error(tmp_path: Path) -> None:
     result = subprocess.run(
         mock_command("--record", str(tmp_path)), capture_output=True, text=True, timeout=60
     )
-    assert result.returncode == 1
-    assert (
-        result.stderr
-        == f"contacts-mock: error: --record: cannot write {tmp_path}: Is a directory\n"
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"contacts-mock: error: --record: {tmp_path} is a folder: give a file's path\n"
     )
 
 
