@@ -118,6 +118,9 @@ def parse_settings(argv: Sequence[str] | None = None) -> tuple[Settings, str]:
     problem = workers_problem(settings)
     if problem:
         parser.error(problem)
+    if settings.control_token is not None and settings.control_token in settings.tokens:
+        # Whoever holds that API key could then read and reset everyone's data.
+        parser.error("--control-token: it is also a key of --token: give the admin API its own")
     return settings, log_level
 
 

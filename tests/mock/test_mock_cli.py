@@ -118,6 +118,7 @@ def test_option_beats_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         (["--token", "токен=staff"], "--token: a key must be non-empty, of visible ASCII"),
         (["--control-token", ""], "--control-token: a key must be non-empty"),
         (["--control-token", "a b"], "--control-token: a key must be non-empty"),
+        (["--control-token", "staff-token"], "--control-token: it is also a key of --token"),
         (["--cors-origin", "http://127.0.0.1:5173/"], "did you mean http://127.0.0.1:5173?"),
         (["--port", "70000"], "--port: 70000 must be between 0 and 65535"),
         (["--port", "http"], "--port: 'http' is not a number"),
