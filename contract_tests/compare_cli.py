@@ -177,10 +177,11 @@ def _status(outcome: ComparisonOutcome) -> int:
 def _failed(error: Exception | TargetLost) -> int:
     """One line for an error that ended the comparison, and its exit status; a bug of the
     comparison never passes for a difference (exit 1)."""
-    known = exits.for_error(error)
     if isinstance(error, TargetUnreachable | TargetLost):
         # The comparison names the side: not always the backend.
-        known = (exits.NOT_JUDGED, f"could not judge: {error}")
+        known: tuple[int, str] | None = (exits.NOT_JUDGED, f"could not judge: {error}")
+    else:
+        known = exits.for_error(error)
     if known is None:
         traceback.print_exc(file=sys.stderr)
         known = (exits.INTERNAL_ERROR, f"internal error, not a verdict on either side: {error!r}")
