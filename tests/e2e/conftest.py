@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -46,6 +47,8 @@ CHROMIUM_ARGS = [
 START_TIMEOUT_S = 30
 STOP_TIMEOUT_S = 10
 BROWSER_TIMEOUT_MS = 15_000
+# The longest a test waits for the browser to report an exchange it has made.
+LOG_WAIT_S = 5.0
 expect.set_options(timeout=BROWSER_TIMEOUT_MS)
 
 
@@ -143,7 +146,8 @@ class NetworkLog:
     Playwright's own request events leave preflights out; Chromium reports them here.
     """
 
-    def __init__(self, cdp: CDPSession) -> None:
+    def __init__(self, cdp: CDPSession, page: Page) -> None:
+        self.page = page
         self.by_id: dict[str, Exchange] = {}
         cdp.on("Network.requestWillBeSent", self._request)
         cdp.on("Network.responseReceived", self._response)
@@ -160,7 +164,15 @@ class NetworkLog:
         exchange.headers = {k.lower(): v for k, v in event["response"]["headers"].items()}
 
     def find(self, method: str, url: str) -> list[Exchange]:
-        return [e for e in self.by_id.values() if e.method == method and e.url == url]
+        """The exchanges of this method and URL, once one has its answer logged. The
+        protocol's events reach this process only while Playwright runs its loop: a page
+        that already has its answer may not have reported it yet, so wait a little for it."""
+        deadline = time.monotonic() + LOG_WAIT_S
+        while True:
+            found = [e for e in self.by_id.values() if e.method == method and e.url == url]
+            if any(e.status for e in found) or time.monotonic() > deadline:
+                return found
+            self.page.wait_for_timeout(50)
 
     def created_across_origins(self, endpoint: str, page_origin: str) -> Exchange:
         """Assert that the page's POST to `endpoint` was preflighted, allowed for the page's
@@ -179,7 +191,7 @@ class NetworkLog:
 
 @pytest.fixture
 def network(browser_context: BrowserContext, page: Page) -> NetworkLog:
-    return NetworkLog(browser_context.new_cdp_session(page))
+    return NetworkLog(browser_context.new_cdp_session(page), page)
 
 
 @pytest.hookimpl(wrapper=True)
